@@ -1,0 +1,12 @@
+using System.Runtime.CompilerServices;
+
+namespace TransferLearning.ML.Runtime;
+
+/// <summary>Runs once when the library's assembly is loaded, before any of its code can create a tensor.</summary>
+internal static class LibraryInitializer
+{
+#pragma warning disable CA2255 // a library module initializer is exactly what is needed: the allocator must be tuned before libtorch's first allocation
+    [ModuleInitializer]
+    internal static void Initialize() => NativeAllocator.EnsureApplied();
+#pragma warning restore CA2255
+}

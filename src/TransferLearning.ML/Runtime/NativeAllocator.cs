@@ -1,0 +1,66 @@
+using System.Runtime.InteropServices;
+
+namespace TransferLearning.ML.Runtime;
+
+/// <summary>
+/// Tunes glibc's allocator for libtorch. libtorch allocates and frees many large tensors per batch; glibc serves
+/// each of them with a fresh mmap/munmap pair, and the page faults that follow cost more than the arithmetic
+/// (MobileNetV2 forward ran ~5× faster here with the settings below). Keeping large blocks on the heap and never
+/// trimming it is what <c>MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736</c> does, applied from code so
+/// that users need no environment variable.
+/// </summary>
+/// <remarks>
+/// Applied once, automatically, when the library is first used (see <see cref="LibraryInitializer"/>), before the
+/// library creates any tensor. Opt out with the AppContext switch
+/// <c>TransferLearning.ML.DisableAllocatorTuning</c> (for instance
+/// <c>&lt;RuntimeHostConfigurationOption Include="TransferLearning.ML.DisableAllocatorTuning" Value="true" /&gt;</c>)
+/// or by setting either MALLOC_ variable yourself, which then wins.
+/// </remarks>
+public static class NativeAllocator
+{
+    /// <summary>The AppContext switch that turns the tuning off.</summary>
+    public const string DisableSwitch = "TransferLearning.ML.DisableAllocatorTuning";
+
+    private const int M_TRIM_THRESHOLD = -1;
+    private const int M_MMAP_MAX = -4;
+    private const int TrimThreshold = int.MaxValue; // mallopt takes an int; 2 GiB means "practically never"
+
+    private static readonly Lazy<AllocatorTuning> s_applied = new(ApplyCore, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>What was done to the allocator; applying it if that has not happened yet.</summary>
+    public static AllocatorTuning EnsureApplied() => s_applied.Value;
+
+    private static AllocatorTuning ApplyCore()
+    {
+        if (!OperatingSystem.IsLinux())
+            return new AllocatorTuning(false, "not Linux: glibc allocator settings do not apply");
+        if (AppContext.TryGetSwitch(DisableSwitch, out bool disabled) && disabled)
+            return new AllocatorTuning(false, $"disabled by the AppContext switch {DisableSwitch}");
+        if (Environment.GetEnvironmentVariable("MALLOC_MMAP_MAX_") is not null
+            || Environment.GetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_") is not null)
+            return new AllocatorTuning(false, "MALLOC_MMAP_MAX_ or MALLOC_TRIM_THRESHOLD_ is set; the environment's settings are kept");
+        try
+        {
+            bool mmap = Glibc.mallopt(M_MMAP_MAX, 0) == 1;
+            bool trim = Glibc.mallopt(M_TRIM_THRESHOLD, TrimThreshold) == 1;
+            return mmap && trim
+                ? new AllocatorTuning(true, "glibc: M_MMAP_MAX=0, M_TRIM_THRESHOLD=2 GiB")
+                : new AllocatorTuning(false, "glibc refused mallopt");
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        {
+            return new AllocatorTuning(false, "the C library has no mallopt (not glibc, e.g. musl)");
+        }
+    }
+
+    private static class Glibc
+    {
+        [DllImport("libc", CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int mallopt(int param, int value);
+    }
+}
+
+/// <summary>The outcome of <see cref="NativeAllocator.EnsureApplied"/>.</summary>
+/// <param name="Applied">Whether the allocator settings are now in force.</param>
+/// <param name="Description">What was set, or why nothing was.</param>
+public sealed record AllocatorTuning(bool Applied, string Description);
