@@ -23,6 +23,7 @@ internal static class TrainingCheckpoint
         double BestValue,
         int EpochsWithoutImprovement,
         double PlateauFactor,
+        bool Stopped,
         IReadOnlyList<EpochMetrics> History);
 
     public static void Save(string path, State state, nn.Module network, OptimizerHelper optimizer, byte[]? bestWeights)
@@ -57,28 +58,37 @@ internal static class TrainingCheckpoint
         }
     }
 
-    /// <summary>Reads a checkpoint into <paramref name="network"/> and <paramref name="optimizer"/>.</summary>
-    /// <exception cref="InvalidDataException">The file is damaged or from another run; the message says what to do.</exception>
-    public static State Load(string path, string runFingerprint, nn.Module network, OptimizerHelper optimizer, out byte[]? bestWeights)
+    /// <summary>Reads only the run state (epochs done, history) of a checkpoint.</summary>
+    /// <exception cref="InvalidDataException">The file is damaged or from another run.</exception>
+    public static State Peek(string path, string runFingerprint)
     {
         try
         {
             using var zip = ZipFile.OpenRead(path);
-            State state;
-            using (var entry = Open(zip, "state.json"))
-                state = JsonSerializer.Deserialize<State>(entry) ?? throw new InvalidDataException("empty state");
-            if (state.FormatVersion != FormatVersion)
-                throw new InvalidDataException($"checkpoint format {state.FormatVersion}, this library reads {FormatVersion}");
-            if (state.RunFingerprint != runFingerprint)
-                throw new InvalidDataException(
-                    "it belongs to a run with other data, backbone or options; delete it or use another checkpoint folder to start afresh");
+            return ReadState(zip, runFingerprint);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or JsonException or ArgumentException)
+        {
+            throw new InvalidDataException($"The checkpoint {path} cannot be resumed: {e.Message}.", e);
+        }
+    }
+
+    /// <summary>Reads a checkpoint into <paramref name="network"/> and, when given, <paramref name="optimizer"/>.</summary>
+    /// <exception cref="InvalidDataException">The file is damaged or from another run; the message says what to do.</exception>
+    public static State Load(string path, string runFingerprint, nn.Module network, OptimizerHelper? optimizer, out byte[]? bestWeights)
+    {
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            State state = ReadState(zip, runFingerprint);
             using (var entry = Open(zip, "network.bin"))
             using (var buffered = Buffer(entry))
                 network.load(buffered);
-            using (var entry = Open(zip, "optimizer.bin"))
-            using (var buffered = Buffer(entry))
-            using (var reader = new BinaryReader(buffered))
-                optimizer.load_state_dict(reader);
+            if (optimizer is not null)
+                using (var entry = Open(zip, "optimizer.bin"))
+                using (var buffered = Buffer(entry))
+                using (var reader = new BinaryReader(buffered))
+                    optimizer.load_state_dict(reader);
             var best = zip.GetEntry("best.bin");
             bestWeights = null;
             if (best is not null)
@@ -93,6 +103,19 @@ internal static class TrainingCheckpoint
         {
             throw new InvalidDataException($"The checkpoint {path} cannot be resumed: {e.Message}.", e);
         }
+    }
+
+    private static State ReadState(ZipArchive zip, string runFingerprint)
+    {
+        State state;
+        using (var entry = Open(zip, "state.json"))
+            state = JsonSerializer.Deserialize<State>(entry) ?? throw new InvalidDataException("empty state");
+        if (state.FormatVersion != FormatVersion)
+            throw new InvalidDataException($"checkpoint format {state.FormatVersion}, this library reads {FormatVersion}");
+        if (state.RunFingerprint != runFingerprint)
+            throw new InvalidDataException(
+                "it belongs to a run with other data, backbone or options; delete it or use another checkpoint folder to start afresh");
+        return state;
     }
 
     private static Stream Open(ZipArchive zip, string name) =>

@@ -1,0 +1,92 @@
+using TransferLearning.ML.Training.Heads;
+using TransferLearning.ML.Training.Optimization;
+
+namespace TransferLearning.ML.Training;
+
+/// <summary>
+/// Fine-tuning, the default recipe of fastai's <c>fine_tune</c> and the Keras transfer-learning guide: first train
+/// the new head with the whole backbone frozen, then unfreeze the last blocks and train them and the head together
+/// at lower, per-block (discriminative) learning rates on a one-cycle schedule.
+/// </summary>
+public sealed record FineTuneOptions
+{
+    /// <summary>Epochs of the second phase (last blocks + head). Default: 10.</summary>
+    public int Epochs { get; init; } = 10;
+
+    /// <summary>Epochs of the first phase (head only, backbone frozen). 0 skips it. Default: 1.</summary>
+    public int HeadEpochs { get; init; } = 1;
+
+    /// <summary>Backbone blocks trained in the second phase, counted from the end. Default: 5.</summary>
+    public int UnfreezeLastBlocks { get; init; } = 5;
+
+    /// <summary>Peak learning rate of the head phase. Default: 2e-3.</summary>
+    public double LearningRate { get; init; } = 2e-3;
+
+    /// <summary>Peak learning rate of the head and the last block in the fine-tuning phase. Default: 1e-3.</summary>
+    public double FineTuneLearningRate { get; init; } = 1e-3;
+
+    /// <summary>
+    /// Ratio between the rate of the last and of the first unfrozen block; the blocks between get geometrically
+    /// spaced rates (fastai's <c>slice(lr/100, lr)</c>). 1 gives every block the same rate. Default: 10.
+    /// </summary>
+    public double DiscriminativeFactor { get; init; } = 10;
+
+    /// <summary>Images per batch. Default: 32.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>The optimiser. Default: <see cref="OptimizerKind.AdamW"/>.</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.AdamW;
+
+    /// <summary>Weight decay (decoupled for AdamW). Default: 0.01.</summary>
+    public double WeightDecay { get; init; } = 0.01;
+
+    /// <summary>The learning-rate schedule of each phase. Default: one-cycle.</summary>
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.OneCycle;
+
+    /// <summary>Label smoothing of the cross-entropy, in [0, 1). Default: 0.</summary>
+    public double LabelSmoothing { get; init; }
+
+    /// <summary>Class weights in the loss. Default: <see cref="ClassWeighting.InverseFrequency"/>.</summary>
+    public ClassWeighting ClassWeighting { get; init; } = ClassWeighting.InverseFrequency;
+
+    /// <summary>Clip the gradients' global L2 norm to this value; null does not clip. Default: null.</summary>
+    public double? GradientClipNorm { get; init; }
+
+    /// <summary>Best-epoch selection and early stopping. Default: keep the epoch with the lowest validation loss, never stop early.</summary>
+    public EarlyStoppingOptions EarlyStopping { get; init; } = new();
+
+    /// <summary>The new classifier head. Default: global average pooling, Dropout(0.2), Dense(classes).</summary>
+    public HeadOptions Head { get; init; } = new();
+
+    /// <summary>
+    /// Whether BatchNormalization layers in trainable blocks update their statistics. Default: false — the Keras
+    /// advice: keep BatchNorm in inference mode while fine-tuning on small data.
+    /// </summary>
+    public bool TrainBatchNormStatistics { get; init; }
+
+    /// <exception cref="ArgumentException">An option is out of range; the message names it and says what to change.</exception>
+    internal void Validate()
+    {
+        if (Epochs < 0 || HeadEpochs < 0 || Epochs + HeadEpochs == 0)
+            throw new ArgumentException($"FineTune needs at least one epoch (Epochs = {Epochs}, HeadEpochs = {HeadEpochs}); e.g. epochs: 10.");
+        if (UnfreezeLastBlocks < 0) throw new ArgumentException($"UnfreezeLastBlocks must be ≥ 0 (was {UnfreezeLastBlocks}).");
+        Positive(LearningRate, nameof(LearningRate));
+        Positive(FineTuneLearningRate, nameof(FineTuneLearningRate));
+        if (DiscriminativeFactor < 1 || double.IsNaN(DiscriminativeFactor))
+            throw new ArgumentException($"DiscriminativeFactor must be ≥ 1 (was {DiscriminativeFactor}); 1 gives every block the same rate.");
+        if (BatchSize < 1) throw new ArgumentException($"BatchSize must be ≥ 1 (was {BatchSize}).");
+        if (WeightDecay < 0 || double.IsNaN(WeightDecay)) throw new ArgumentException($"WeightDecay must be ≥ 0 (was {WeightDecay}).");
+        if (LabelSmoothing is < 0 or >= 1 || double.IsNaN(LabelSmoothing)) throw new ArgumentException($"LabelSmoothing must be in [0, 1) (was {LabelSmoothing}).");
+        if (GradientClipNorm is <= 0) throw new ArgumentException($"GradientClipNorm must be positive or null (was {GradientClipNorm}).");
+        ArgumentNullException.ThrowIfNull(Schedule, nameof(Schedule));
+        ArgumentNullException.ThrowIfNull(EarlyStopping, nameof(EarlyStopping));
+        EarlyStopping.Validate();
+        ArgumentNullException.ThrowIfNull(Head, nameof(Head));
+        Head.Validate();
+    }
+
+    private static void Positive(double value, string name)
+    {
+        if (!(value > 0) || double.IsInfinity(value)) throw new ArgumentException($"{name} must be a positive number (was {value}), e.g. 1e-3.");
+    }
+}
