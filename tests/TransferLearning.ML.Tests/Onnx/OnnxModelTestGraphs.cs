@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
 using TransferLearning.ML.Onnx.Proto;
 
 namespace TransferLearning.ML.Tests.Onnx;
@@ -94,5 +95,21 @@ internal static class OnnxModelTestGraphs
         string folder = Path.Combine(Path.GetTempPath(), "tl-onnx-tests-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         return folder;
+    }
+
+    /// <summary>Runs a model in a bare ONNX Runtime session (2 threads) and returns the named outputs.</summary>
+    public static float[][] Run(byte[] model, string inputName, float[] input, long[] inputShape, params string[] outputs)
+    {
+        using var options = new SessionOptions { IntraOpNumThreads = 2 };
+        using var session = new InferenceSession(model, options);
+        return Run(session, inputName, input, inputShape, outputs);
+    }
+
+    public static float[][] Run(InferenceSession session, string inputName, float[] input, long[] inputShape, params string[] outputs)
+    {
+        using var value = OrtValue.CreateTensorValueFromMemory(input, inputShape);
+        using var runOptions = new RunOptions();
+        using var results = session.Run(runOptions, [inputName], [value], outputs);
+        return results.Select(r => r.GetTensorDataAsSpan<float>().ToArray()).ToArray();
     }
 }
