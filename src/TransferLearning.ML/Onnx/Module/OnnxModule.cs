@@ -1,0 +1,259 @@
+using System.Text;
+using TorchSharp;
+using TorchSharp.Modules;
+using TransferLearning.ML.Onnx.Module.Ops;
+using TransferLearning.ML.Onnx.Proto;
+using static TorchSharp.torch;
+
+namespace TransferLearning.ML.Onnx.Module;
+
+/// <summary>
+/// An ONNX CNN executed as a trainable TorchSharp module: every float initializer is a named
+/// <see cref="Parameter"/>, the graph runs node by node with libtorch operators, and gradients flow end to end.
+/// Use it to fine-tune a pretrained ONNX backbone (unfreeze its last <see cref="Blocks"/>), to train the same
+/// architecture from scratch (<see cref="ReinitializeParameters"/>), and write the result back as ONNX
+/// (<see cref="ToOnnx"/>). See docs/onnx-module.md for the supported operators.
+/// </summary>
+/// <remarks>
+/// <c>train()</c>/<c>eval()</c> switch Dropout, and BatchNormalization when
+/// <see cref="OnnxModuleOptions.TrainBatchNormStatistics"/> is set. Intermediate tensors are disposed right after
+/// their last reader ran, so a forward pass holds only the tensors still needed. Not thread-safe: one forward at a
+/// time per instance.
+/// </remarks>
+public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
+{
+    private readonly ModelProto _source;
+    private readonly OnnxModuleOptions _options;
+    private readonly CompiledGraph _graph;
+    private readonly Dictionary<string, GraphParameter> _parametersByOnnxName = new();
+    private readonly IReadOnlyList<ModuleBlock> _blocks;
+    private int _noGradEnd;
+
+    private OnnxModule(ModelProto source, OnnxModuleOptions options, CompiledGraph graph) : base(nameof(OnnxModule))
+    {
+        _source = source;
+        _options = options;
+        _graph = graph;
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach (GraphParameter p in graph.Parameters)
+        {
+            p.RegisteredName = UniqueName(p.OnnxName, used);
+            register_parameter(p.RegisteredName, p.Value);
+            _parametersByOnnxName[p.OnnxName] = p;
+        }
+        foreach (GraphBuffer b in graph.Buffers)
+        {
+            b.RegisteredName = UniqueName(b.OnnxName, used);
+            register_buffer(b.RegisteredName, b.Value, persistent: !b.IsConstant);
+        }
+        _blocks = BlockPartition.Build(graph);
+        _noGradEnd = graph.PreambleCount;
+    }
+
+    /// <summary>
+    /// Builds the module from an ONNX model. The model must carry its weights as initializers (external data
+    /// already resolved).
+    /// </summary>
+    /// <param name="model">The ONNX model; it is copied, later changes to it do not affect the module.</param>
+    /// <param name="options">Input, output and batch-normalisation choices; default <c>null</c> = all defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
+    /// <exception cref="OnnxModuleException">A node uses an operator that is not implemented (the message names the
+    /// node, the operator and the opset), the input or output name does not exist, or a graph input other than the
+    /// module input has no initializer.</exception>
+    internal static OnnxModule FromModel(ModelProto model, OnnxModuleOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= new OnnxModuleOptions();
+        ModelProto copy = model.Clone();
+        CompiledGraph graph = GraphCompiler.Compile(copy, options, OperatorRegistry.Default);
+        return new OnnxModule(copy, options, graph);
+    }
+
+    /// <summary>Builds the module from the bytes of an .onnx file (weights inline).</summary>
+    /// <param name="onnxBytes">The serialised ModelProto.</param>
+    /// <param name="options">Input, output and batch-normalisation choices; default <c>null</c> = all defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="onnxBytes"/> is null.</exception>
+    /// <exception cref="InvalidDataException">The bytes are not an ONNX model.</exception>
+    /// <exception cref="OnnxModuleException">As for <see cref="FromModel"/>.</exception>
+    public static OnnxModule FromBytes(byte[] onnxBytes, OnnxModuleOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(onnxBytes);
+        ModelProto model;
+        try { model = ModelProto.Parser.ParseFrom(onnxBytes); }
+        catch (Google.Protobuf.InvalidProtocolBufferException e)
+        {
+            throw new InvalidDataException($"The {onnxBytes.Length} bytes given are not an ONNX model: {e.Message}", e);
+        }
+        return FromModel(model, options);
+    }
+
+    /// <summary>Builds the module from an .onnx file whose weights are inline (no external data files).</summary>
+    /// <param name="path">The .onnx file.</param>
+    /// <param name="options">Input, output and batch-normalisation choices; default <c>null</c> = all defaults.</param>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not an ONNX model.</exception>
+    /// <exception cref="OnnxModuleException">As for <see cref="FromModel"/>.</exception>
+    public static OnnxModule FromFile(string path, OnnxModuleOptions? options = null)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"ONNX model '{path}' does not exist.", path);
+        try { return FromBytes(File.ReadAllBytes(path), options); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"'{path}': {e.Message}", e); }
+    }
+
+    /// <summary>The graph input the module reads.</summary>
+    public string InputName => _graph.InputName;
+
+    /// <summary>The tensor the module returns.</summary>
+    public string OutputName => _graph.OutputName;
+
+    /// <summary>The options the module was built with.</summary>
+    public OnnxModuleOptions Options => _options;
+
+    /// <summary>The ONNX name of every parameter, keyed by the name it is registered under (ONNX names may contain
+    /// characters TorchSharp does not allow, such as '.' and '/').</summary>
+    public IReadOnlyDictionary<string, string> OnnxNames =>
+        _graph.Parameters.ToDictionary(p => p.RegisteredName, p => p.OnnxName);
+
+    /// <summary>The parameter holding the ONNX initializer <paramref name="onnxName"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No parameter has that ONNX name.</exception>
+    public Parameter ParameterOf(string onnxName) => _parametersByOnnxName.TryGetValue(onnxName, out GraphParameter? p)
+        ? p.Value
+        : throw new KeyNotFoundException($"The module has no parameter for ONNX initializer '{onnxName}'.");
+
+    /// <summary>Runs the graph from <see cref="InputName"/> to <see cref="OutputName"/>.</summary>
+    /// <exception cref="OnnxModuleException">A node failed; the message names it.</exception>
+    public override Tensor forward(Tensor input) => Execute(input, null, false, out _);
+
+    /// <summary>
+    /// Runs the graph and also returns intermediate tensors, e.g. the activations of a convolution for Grad-CAM.
+    /// </summary>
+    /// <param name="input">The input batch.</param>
+    /// <param name="extraOutputs">Names of tensors the graph computes.</param>
+    /// <param name="extras">The requested tensors by name. The caller owns (and disposes) them.</param>
+    /// <param name="extrasAsGradientLeaves">When true (default false), each requested tensor is detached and made a
+    /// leaf that requires grad before the rest of the graph reads it, so after <c>backward()</c> its <c>grad</c>
+    /// holds d(output)/d(tensor) even when the layers before it are frozen.</param>
+    /// <returns>The module's output.</returns>
+    /// <exception cref="OnnxModuleException">A name is not a tensor the module computes.</exception>
+    public Tensor Forward(Tensor input, IReadOnlyList<string> extraOutputs, out IReadOnlyDictionary<string, Tensor> extras,
+        bool extrasAsGradientLeaves = false)
+    {
+        ArgumentNullException.ThrowIfNull(extraOutputs);
+        var slots = new int[extraOutputs.Count];
+        for (int i = 0; i < slots.Length; i++)
+        {
+            int slot = _graph.SlotOf(extraOutputs[i]);
+            if (slot < 0 || _graph.SlotKinds[slot] is not (SlotKind.Computed or SlotKind.Input))
+                throw new OnnxModuleException(
+                    $"'{extraOutputs[i]}' is not a tensor the module computes between '{InputName}' and '{OutputName}'.");
+            slots[i] = slot;
+        }
+        Tensor output = Execute(input, slots, extrasAsGradientLeaves, out Tensor?[] values);
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        for (int i = 0; i < slots.Length; i++)
+            result[extraOutputs[i]] = values[slots[i]]!;
+        extras = result;
+        return output;
+    }
+
+    private Tensor Execute(Tensor input, int[]? extraSlots, bool extrasAsLeaves, out Tensor?[] values)
+    {
+        CompiledNode[] nodes = _graph.Nodes;
+        values = new Tensor?[_graph.SlotCount];
+        foreach (GraphParameter p in _graph.Parameters)
+            if (p.Slot >= 0) values[p.Slot] = p.Value;
+        foreach (GraphBuffer b in _graph.Buffers) values[b.Slot] = b.Value;
+        values[_graph.InputSlot] = input;
+
+        bool[]? keep = null;
+        int noGradEnd = _noGradEnd;
+        if (extraSlots is { Length: > 0 })
+        {
+            keep = new bool[_graph.SlotCount];
+            foreach (int s in extraSlots)
+            {
+                keep[s] = true;
+                if (extrasAsLeaves) noGradEnd = Math.Min(noGradEnd, ProducerIndex(s) + 1);
+            }
+        }
+        if (extrasAsLeaves && keep is not null && keep[_graph.InputSlot])
+            values[_graph.InputSlot] = input.detach().requires_grad_(true);
+
+        var context = new OperatorRunContext(training, _options.TrainBatchNormStatistics);
+        IDisposable? noGrad = null;
+        int n = 0;
+        try
+        {
+            for (; n < nodes.Length; n++)
+            {
+                if (n == _graph.PreambleCount && noGradEnd > n && is_grad_enabled()) noGrad = no_grad();
+                if (n == noGradEnd && noGrad is not null) { noGrad.Dispose(); noGrad = null; }
+                CompiledNode node = nodes[n];
+                Tensor result = node.Operator.Run(new NodeInputs(values, node.Inputs), context);
+                foreach (int s in node.Inputs)
+                    if (s >= 0 && ReferenceEquals(result, values[s])) { result = result.alias(); break; }
+                if (extrasAsLeaves && keep is not null && keep[node.Output])
+                {
+                    Tensor leaf = result.detach().requires_grad_(true);
+                    result.Dispose();
+                    result = leaf;
+                }
+                values[node.Output] = result;
+                foreach (int s in node.Release)
+                {
+                    if (keep is not null && keep[s]) continue;
+                    values[s]!.Dispose();
+                    values[s] = null;
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            ReleaseComputed(values, keep: null);
+            if (e is OnnxModuleException || n >= nodes.Length) throw;
+            NodeProto failed = nodes[n].Proto;
+            throw new OnnxModuleException(
+                $"Node '{failed.Name}' ({failed.OpType}) failed on an input of shape [{string.Join(", ", input.shape)}]: {e.Message}", e);
+        }
+        finally
+        {
+            noGrad?.Dispose();
+        }
+        Tensor output = values[_graph.OutputSlot]!;
+        if (_graph.OutputSlot == _graph.InputSlot) output = output.alias();
+        values[_graph.OutputSlot] = null;
+        ReleaseComputed(values, keep);
+        if (keep is not null && keep[_graph.OutputSlot]) values[_graph.OutputSlot] = output;
+        return output;
+    }
+
+    /// <summary>Disposes computed tensors still held (preamble aliases), except kept ones.</summary>
+    private void ReleaseComputed(Tensor?[] values, bool[]? keep)
+    {
+        for (int s = 0; s < values.Length; s++)
+        {
+            if (values[s] is null || _graph.SlotKinds[s] != SlotKind.Computed || keep is not null && keep[s]) continue;
+            values[s]!.Dispose();
+            values[s] = null;
+        }
+        if (keep is null || !keep[_graph.InputSlot]) values[_graph.InputSlot] = null;
+    }
+
+    private int ProducerIndex(int slot)
+    {
+        for (int n = 0; n < _graph.Nodes.Length; n++)
+            if (_graph.Nodes[n].Output == slot) return n;
+        return -1;
+    }
+
+    /// <summary>ONNX names such as "features.0.weight" or "/conv/Conv_output_0" made acceptable to TorchSharp.</summary>
+    private static string UniqueName(string onnxName, HashSet<string> used)
+    {
+        var builder = new StringBuilder(onnxName.Length);
+        foreach (char c in onnxName) builder.Append(char.IsAsciiLetterOrDigit(c) || c == '_' ? c : '_');
+        string name = builder.Length == 0 || char.IsAsciiDigit(builder[0]) ? "p_" + builder : builder.ToString();
+        string candidate = name;
+        for (int i = 2; !used.Add(candidate); i++) candidate = $"{name}_{i}";
+        return candidate;
+    }
+}

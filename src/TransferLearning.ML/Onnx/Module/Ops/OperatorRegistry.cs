@@ -1,0 +1,50 @@
+namespace TransferLearning.ML.Onnx.Module.Ops;
+
+/// <summary>Builds the compiled operator for a node; reads attributes and constant inputs once.</summary>
+internal delegate IOnnxOperator OperatorFactory(OperatorBuildContext context);
+
+/// <summary>
+/// Maps an ONNX (domain, op_type) to its implementation. Factories receive the opset the model imports for the
+/// node's domain and parse attributes or inputs accordingly (e.g. Clip's bounds moved from attributes to inputs in
+/// opset 11). Built once; never changed afterwards.
+/// </summary>
+internal sealed class OperatorRegistry
+{
+    /// <summary>The ONNX default domain's name as models spell it either way.</summary>
+    public const string DefaultDomain = "";
+
+    /// <summary>Microsoft's contrib domain (QLinearAdd, QLinearGlobalAveragePool, ...).</summary>
+    public const string MicrosoftDomain = "com.microsoft";
+
+    private readonly Dictionary<(string Domain, string OpType), OperatorFactory> _factories = new();
+
+    /// <summary>Every operator the library implements.</summary>
+    public static OperatorRegistry Default { get; } = CreateDefault();
+
+    /// <summary>The operator types implemented for <paramref name="domain"/>, sorted.</summary>
+    public IReadOnlyList<string> OperatorTypes(string domain) =>
+        _factories.Keys.Where(k => k.Domain == domain).Select(k => k.OpType).Order(StringComparer.Ordinal).ToList();
+
+    public void Add(string opType, OperatorFactory factory, string domain = DefaultDomain) =>
+        _factories[(domain, opType)] = factory;
+
+    public bool TryGet(string domain, string opType, out OperatorFactory factory) =>
+        _factories.TryGetValue((NormaliseDomain(domain), opType), out factory!);
+
+    /// <summary>"ai.onnx" and "" are the same domain.</summary>
+    public static string NormaliseDomain(string domain) => domain == "ai.onnx" ? DefaultDomain : domain;
+
+    private static OperatorRegistry CreateDefault()
+    {
+        var registry = new OperatorRegistry();
+        ConvolutionOperators.Register(registry);
+        LinearOperators.Register(registry);
+        ActivationOperators.Register(registry);
+        ElementwiseOperators.Register(registry);
+        PoolingOperators.Register(registry);
+        NormalizationOperators.Register(registry);
+        ShapeOperators.Register(registry);
+        QuantizedOperators.Register(registry);
+        return registry;
+    }
+}
