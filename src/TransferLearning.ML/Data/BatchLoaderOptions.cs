@@ -1,0 +1,43 @@
+namespace TransferLearning.ML.Data;
+
+/// <summary>How an <see cref="ImageBatchLoader"/> batches, shuffles, augments and parallelises.</summary>
+public sealed record BatchLoaderOptions
+{
+    /// <summary>Images per batch. Default 32.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Shuffle the order every epoch (training). Default <c>false</c> (dataset order: evaluation).</summary>
+    public bool Shuffle { get; init; }
+
+    /// <summary>Seed of the shuffle and of the augmentation. Default 0.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Augmentation for training, or <c>null</c> (default) for none.</summary>
+    public AugmentationPipeline? Augmentation { get; init; }
+
+    /// <summary>Decoding threads. Default <see cref="Environment.ProcessorCount"/>.</summary>
+    public int WorkerCount { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Batches prepared ahead of the one being consumed. Default 2. The loader owns
+    /// <c>PrefetchBatches + 2</c> batch buffers, whatever the dataset size.
+    /// </summary>
+    public int PrefetchBatches { get; init; } = 2;
+
+    /// <summary>
+    /// Bytes of decoded (not yet augmented) images kept in memory between epochs, so later epochs skip decoding.
+    /// Images are kept first come, first served until the cap is reached (with a shuffled order an LRU would
+    /// evict every image just before its next use). Default 0: no cache.
+    /// </summary>
+    public long DecodedCacheBytes { get; init; }
+
+    /// <summary>
+    /// When <c>true</c>, an image that cannot be read is left out of its batch, reported once through
+    /// <see cref="ImageBatchLoader.SkippedImages"/>, <see cref="ImageBatchLoader.ImageSkipped"/> and the logger,
+    /// and the batch is shorter. Default <c>false</c>: <see cref="ImageDataException"/> is thrown.
+    /// </summary>
+    public bool SkipUnreadableImages { get; init; }
+
+    /// <summary>Leave out a last, smaller batch. Default <c>false</c>.</summary>
+    public bool DropLast { get; init; }
+}
