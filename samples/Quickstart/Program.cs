@@ -1,11 +1,12 @@
-using System.Globalization;
-using TransferLearning.ML.Runtime;
+using TransferLearning.ML;
+using TransferLearning.ML.Backbones;
+using TransferLearning.ML.Data;
+using TransferLearning.ML.Training;
 
-// The smallest real run: both native engines load and agree. Replaced by the end-to-end training quickstart
-// as the training issue lands.
-EnvironmentReport report = EnvironmentCheck.Run();
-string Join(IEnumerable<float> values) => string.Join(", ", values.Select(v => v.ToString("0.###", CultureInfo.InvariantCulture)));
-Console.WriteLine($"TorchSharp {report.TorchSharpVersion} ({report.TorchThreads} threads): [{Join(report.TorchResult)}]");
-Console.WriteLine($"ONNX Runtime {report.OnnxRuntimeVersion}: [{Join(report.OnnxRuntimeResult)}]");
-Console.WriteLine($"max |difference| = {report.MaxAbsoluteDifference}");
-Console.WriteLine($"allocator: {report.Allocator.Description}");
+var data = ImageDataset.FromFolder("../shared/datasets/kermany-cxr/train", new ImageDatasetOptions { MaxImagesPerClass = 60 });
+var progress = new Progress<TrainingProgress>(p => { if (p.EpochResult is { } e) Console.WriteLine(e); });
+var result = TransferLearner.For(Backbone.FromOnnx("../shared/models/mobilenetv2-imagenet.onnx"))
+    .WithImages(data).Split(0.2, 0.2, 42)
+    .FineTune(new FineTuneOptions { Epochs = 2, HeadEpochs = 1, UnfreezeLastBlocks = 3 })
+    .Fit(progress);
+Console.WriteLine($"test accuracy {result.TestMetrics!.Accuracy:F3} auc {result.TestMetrics.RocAuc:F3}; timings {string.Join(", ", result.Timings.Select(t => $"{t.Key}={t.Value.TotalSeconds:F1}s"))}");

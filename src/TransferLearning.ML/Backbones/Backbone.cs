@@ -1,0 +1,136 @@
+using TransferLearning.ML.Data;
+using TransferLearning.ML.Onnx;
+
+namespace TransferLearning.ML.Backbones;
+
+/// <summary>
+/// A CNN backbone: an ONNX graph, the tensor its classifier reads (the feature tensor) and the preprocessing its
+/// input expects. Any ONNX CNN can be a backbone — exported from PyTorch (torch.onnx.export), Keras (tf2onnx) or
+/// taken from the ONNX Model Zoo; the catalog names the usual ones.
+/// </summary>
+public sealed class Backbone
+{
+    private readonly Lazy<OnnxModel> _featureGraph;
+
+    private Backbone(string name, OnnxModel model, FeatureTensor features, ImagePreprocessing preprocessing, bool pretrained)
+    {
+        Name = name;
+        Model = model;
+        Features = features;
+        Preprocessing = preprocessing;
+        IsPretrained = pretrained;
+        _featureGraph = new Lazy<OnnxModel>(() => GraphSurgery.WithDynamicBatch(GraphSurgery.CutAt(Model, Features.Name)));
+    }
+
+    /// <summary>A display name (e.g. <c>mobilenetv2-imagenet</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>The whole ONNX graph, classifier included.</summary>
+    public OnnxModel Model { get; }
+
+    /// <summary>SHA-256 of the model, its identity in caches and saved models.</summary>
+    public string Sha256 => Model.Sha256;
+
+    /// <summary>The tensor a new head reads.</summary>
+    public FeatureTensor Features { get; }
+
+    /// <summary>How images become this backbone's input.</summary>
+    public ImagePreprocessing Preprocessing { get; }
+
+    /// <summary>False for an architecture graph given random weights (<see cref="FromArchitecture"/>).</summary>
+    public bool IsPretrained { get; }
+
+    /// <summary>The graph cut at <see cref="Features"/>: images in, features out, any batch size.</summary>
+    public OnnxModel FeatureGraph => _featureGraph.Value;
+
+    /// <summary>Loads a pretrained ONNX CNN from a file.</summary>
+    /// <param name="path">The .onnx file (external data files beside it are read too).</param>
+    /// <param name="options">Overrides for the feature tensor, preprocessing and name.</param>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="OnnxModelException">The file is not a valid ONNX model, or no feature tensor could be found
+    /// and none was given; the message says what to do.</exception>
+    public static Backbone FromOnnx(string path, BackboneOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"The backbone file {path} does not exist. Pass the path of an ONNX model (e.g. --weights mobilenetv2-imagenet.onnx).", path);
+        return FromModel(OnnxModel.Load(path), options, Path.GetFileNameWithoutExtension(path), pretrained: true);
+    }
+
+    /// <summary>
+    /// A graph-only export (parameters as graph inputs, no weights, like <c>torch.onnx.export(...,
+    /// export_params=False)</c>) given seeded random weights: the architecture, trained from scratch.
+    /// </summary>
+    /// <param name="path">The graph-only .onnx file.</param>
+    /// <param name="seed">Seed of the initial weights.</param>
+    /// <param name="options">Overrides.</param>
+    public static Backbone FromArchitecture(string path, int seed = 0, BackboneOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"The architecture file {path} does not exist.", path);
+        var model = OnnxModel.Load(path).MaterializeParameterInputs(seed);
+        return FromModel(model, options, Path.GetFileNameWithoutExtension(path), pretrained: false);
+    }
+
+    /// <summary>Wraps an ONNX model already in memory.</summary>
+    public static Backbone FromModel(OnnxModel model, BackboneOptions? options = null) =>
+        FromModel(model, options, "backbone", pretrained: true);
+
+    /// <summary>
+    /// A catalog backbone (<see cref="BackboneCatalog"/>), from the local weight cache or downloaded there on first
+    /// use and checksum-verified.
+    /// </summary>
+    /// <exception cref="ArgumentException">Unknown name.</exception>
+    /// <exception cref="BackboneUnavailableException">Not cached and cannot be downloaded; the message says what to
+    /// download and where to put it.</exception>
+    public static Backbone FromCatalog(string name, WeightStore? store = null, IProgress<DownloadProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        var descriptor = BackboneCatalog.Get(name);
+        string path = (store ?? new WeightStore()).Resolve(descriptor, progress, cancellationToken);
+        var preprocessing = new ImagePreprocessing
+        {
+            Width = descriptor.InputSize, Height = descriptor.InputSize,
+            Normalization = descriptor.Normalization == "minus-one-to-one" ? Normalization.MinusOneToOne : Normalization.ImageNet,
+        };
+        return FromOnnx(path, new BackboneOptions { Name = descriptor.Name, Preprocessing = preprocessing });
+    }
+
+    /// <summary>VGG16 from the catalog (see <see cref="FromCatalog"/>).</summary>
+    public static Backbone Vgg16(WeightStore? store = null) => FromCatalog("vgg16", store);
+
+    /// <summary>VGG19 from the catalog.</summary>
+    public static Backbone Vgg19(WeightStore? store = null) => FromCatalog("vgg19", store);
+
+    /// <summary>ResNet50 from the catalog.</summary>
+    public static Backbone ResNet50(WeightStore? store = null) => FromCatalog("resnet50", store);
+
+    /// <summary>Inception V3 from the catalog (299×299 input).</summary>
+    public static Backbone InceptionV3(WeightStore? store = null) => FromCatalog("inception_v3", store);
+
+    /// <summary>MobileNetV2 from the catalog.</summary>
+    public static Backbone MobileNetV2(WeightStore? store = null) => FromCatalog("mobilenet_v2", store);
+
+    private static Backbone FromModel(OnnxModel model, BackboneOptions? options, string defaultName, bool pretrained)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= new BackboneOptions();
+        FeatureTensor features = options.FeatureTensor is { Length: > 0 } explicitName
+            ? GraphSurgery.DescribeTensor(model, explicitName)
+            : GraphSurgery.FindFeatureTensor(model);
+        var preprocessing = options.Preprocessing ?? InferPreprocessing(model);
+        preprocessing.Validate();
+        return new Backbone(options.Name ?? defaultName, model, features, preprocessing, pretrained);
+    }
+
+    private static ImagePreprocessing InferPreprocessing(OnnxModel model)
+    {
+        var input = model.Inputs.FirstOrDefault(i => i.Rank == 4);
+        int height = (int)(input?.Dimensions[2] ?? 224), width = (int)(input?.Dimensions[3] ?? 224);
+        return new ImagePreprocessing { Width = width, Height = height, Normalization = Normalization.ImageNet };
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name} ({Features}, input {Preprocessing.Width}×{Preprocessing.Height})";
+}

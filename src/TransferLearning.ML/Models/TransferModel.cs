@@ -1,0 +1,218 @@
+using System.Collections.Concurrent;
+using Microsoft.ML.OnnxRuntime;
+using SkiaSharp;
+using TransferLearning.ML.Data;
+using TransferLearning.ML.Onnx;
+
+namespace TransferLearning.ML.Models;
+
+/// <summary>
+/// A trained classifier: one ONNX graph (backbone with trained weights, new head, softmax) plus the class names,
+/// preprocessing, decision threshold and provenance it needs. Predictions run in ONNX Runtime; one instance can be
+/// shared by many threads.
+/// </summary>
+public sealed partial class TransferModel : IDisposable
+{
+    private readonly byte[] _onnx;
+    private readonly Lazy<InferenceSession> _session;
+    private readonly ConcurrentBag<PredictionWorkspace> _workspaces = [];
+    private readonly string _inputName;
+    private bool _disposed;
+
+    internal TransferModel(byte[] onnx, ModelManifest manifest)
+    {
+        _onnx = onnx;
+        Manifest = manifest;
+        Preprocessing = manifest.Preprocessing.ToPreprocessing();
+        _inputName = manifest.InputName;
+        _session = new Lazy<InferenceSession>(CreateSession, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    internal ModelManifest Manifest { get; }
+
+    /// <summary>Class names in label order.</summary>
+    public IReadOnlyList<string> ClassNames => Manifest.ClassNames;
+
+    /// <summary>How images are turned into the model's input.</summary>
+    public ImagePreprocessing Preprocessing { get; }
+
+    /// <summary>
+    /// For two classes: the probability of class 1 at or above which class 1 is predicted (0.5 unless a threshold
+    /// was chosen on the validation split). Null for more than two classes (argmax).
+    /// </summary>
+    public double? DecisionThreshold => Manifest.DecisionThreshold;
+
+    /// <summary>How the threshold was chosen (<c>default</c>, <c>youden</c>, <c>sensitivity≥0.95</c>, …).</summary>
+    public string ThresholdPolicy => Manifest.ThresholdPolicy;
+
+    /// <summary>The backbone's name.</summary>
+    public string BackboneName => Manifest.BackboneName;
+
+    /// <summary>SHA-256 of the backbone's original ONNX model.</summary>
+    public string BackboneSha256 => Manifest.BackboneSha256;
+
+    /// <summary>How it was trained: <c>features</c>, <c>finetune</c> or <c>scratch</c>.</summary>
+    public string Mode => Manifest.Mode;
+
+    /// <summary>Final metrics recorded at training time (e.g. <c>test.accuracy</c>, <c>validation.rocAuc</c>).</summary>
+    public IReadOnlyDictionary<string, double> Metrics => Manifest.Metrics;
+
+    /// <summary>The training options, as text.</summary>
+    public IReadOnlyDictionary<string, string> TrainingOptions => Manifest.TrainingOptions;
+
+    /// <summary>The library version that trained the model.</summary>
+    public string LibraryVersion => Manifest.LibraryVersion;
+
+    /// <summary>The model as ONNX bytes (input <c>NCHW</c> float, outputs <c>logits</c> and <c>probabilities</c>).</summary>
+    public byte[] ToOnnxBytes() => (byte[])_onnx.Clone();
+
+    /// <summary>Classifies the image file at <paramref name="path"/>.</summary>
+    /// <exception cref="ImageDataException">The file is missing or not a readable image.</exception>
+    public Prediction Predict(string path) => Predict(ImageSource.FromFile(path));
+
+    /// <summary>Classifies an encoded image (PNG, JPEG, BMP) held in memory.</summary>
+    public Prediction Predict(byte[] encodedImage, string name = "image") => Predict(ImageSource.FromBytes(encodedImage, name));
+
+    /// <summary>Classifies an encoded image read from <paramref name="stream"/>.</summary>
+    public Prediction Predict(Stream stream, string name = "stream")
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var memory = new MemoryStream();
+        stream.CopyTo(memory);
+        return Predict(memory.ToArray(), name);
+    }
+
+    /// <summary>Classifies a SkiaSharp bitmap.</summary>
+    public Prediction Predict(SKBitmap bitmap)
+    {
+        ArgumentNullException.ThrowIfNull(bitmap);
+        using var encoded = bitmap.Encode(SKEncodedImageFormat.Png, 100)
+            ?? throw new ArgumentException("The bitmap could not be encoded (empty or unsupported colour type).", nameof(bitmap));
+        return Predict(encoded.ToArray(), "bitmap");
+    }
+
+    /// <summary>Classifies an image source.</summary>
+    public Prediction Predict(ImageSource source)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(source);
+        var workspace = Rent();
+        try
+        {
+            workspace.Load(source);
+            float[] probabilities = Run(workspace.Input, 1);
+            return ToPrediction(probabilities);
+        }
+        finally
+        {
+            _workspaces.Add(workspace);
+        }
+    }
+
+    /// <summary>Classifies many image files; predictions come back in input order.</summary>
+    public IReadOnlyList<Prediction> Predict(IEnumerable<string> paths, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var list = paths.ToList();
+        var dataset = ImageDataset.FromList(list.Select(p => (p, ClassNames[0])), new ImageDatasetOptions { ClassNames = ClassNames });
+        var probabilities = PredictProbabilities(dataset, cancellationToken: cancellationToken).Probabilities;
+        var row = new float[ClassNames.Count];
+        var result = new List<Prediction>(list.Count);
+        for (int i = 0; i < list.Count; i++)
+        {
+            for (int k = 0; k < row.Length; k++) row[k] = probabilities[i, k];
+            result.Add(ToPrediction(row));
+        }
+        return result;
+    }
+
+    /// <summary>The predicted class for a row of probabilities, with the decision threshold for two classes.</summary>
+    public int Decide(ReadOnlySpan<float> probabilities)
+    {
+        if (probabilities.Length == 2 && DecisionThreshold is double threshold)
+            return probabilities[1] >= threshold ? 1 : 0;
+        int best = 0;
+        for (int k = 1; k < probabilities.Length; k++)
+            if (probabilities[k] > probabilities[best]) best = k;
+        return best;
+    }
+
+    /// <summary>Class probabilities of every image of a dataset (labels as the dataset gives them), batched.</summary>
+    internal (int[] Labels, float[,] Probabilities, int[] SampleIndices) PredictProbabilities(ImageDataset dataset,
+        int batchSize = 32, AugmentationPipeline? augmentation = null, int epoch = 0, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int classes = ClassNames.Count;
+        var labels = new int[dataset.Count];
+        var indices = new int[dataset.Count];
+        var probabilities = new float[dataset.Count, classes];
+        int filled = 0;
+        using var loader = new ImageBatchLoader(dataset, Preprocessing, new BatchLoaderOptions
+        {
+            BatchSize = batchSize, Augmentation = augmentation, Seed = 17,
+        });
+        foreach (var batch in loader.ReadEpoch(epoch, cancellationToken))
+        {
+            float[] output = Run(batch.Buffer.AsSpan(0, batch.Count * Preprocessing.ValuesPerImage), batch.Count);
+            for (int i = 0; i < batch.Count; i++, filled++)
+            {
+                labels[filled] = batch.Labels[i];
+                indices[filled] = batch.SampleIndices[i];
+                for (int k = 0; k < classes; k++) probabilities[filled, k] = output[i * classes + k];
+            }
+        }
+        return (labels, probabilities, indices);
+    }
+
+    private float[] Run(ReadOnlySpan<float> input, int count)
+    {
+        var session = _session.Value;
+        float[] copy = input.ToArray();
+        using var value = OrtValue.CreateTensorValueFromMemory(copy, [count, Preprocessing.Channels, Preprocessing.Height, Preprocessing.Width]);
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, [_inputName], [value], [Models.ClassifierGraphBuilder.ProbabilitiesOutput]);
+        return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+    }
+
+    private Prediction ToPrediction(float[] probabilities)
+    {
+        int label = Decide(probabilities);
+        return new Prediction(ClassNames[label], label, probabilities);
+    }
+
+    private PredictionWorkspace Rent() => _workspaces.TryTake(out var workspace) ? workspace : new PredictionWorkspace(Preprocessing);
+
+    private InferenceSession CreateSession()
+    {
+        var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            IntraOpNumThreads = Environment.ProcessorCount,
+        };
+        return new InferenceSession(_onnx, options);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        if (_session.IsValueCreated) _session.Value.Dispose();
+    }
+
+    /// <summary>Decoder and buffers for one prediction at a time, pooled so concurrent callers never share one.</summary>
+    private sealed class PredictionWorkspace(ImagePreprocessing preprocessing)
+    {
+        private readonly ImageDecoder _decoder = new();
+        private readonly DecodedImage _image = new();
+        private readonly Tensorizer _tensorizer = new(preprocessing);
+
+        public float[] Input { get; } = new float[preprocessing.ValuesPerImage];
+
+        public void Load(ImageSource source)
+        {
+            _decoder.Decode(source, _image, preprocessing);
+            _tensorizer.Write(_image, Input);
+        }
+    }
+}

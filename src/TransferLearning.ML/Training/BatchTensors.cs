@@ -1,0 +1,20 @@
+using TransferLearning.ML.Data;
+using static TorchSharp.torch;
+
+namespace TransferLearning.ML.Training;
+
+/// <summary>Turns a loader batch into the network's input and target tensors (in the caller's dispose scope).</summary>
+internal static class BatchTensors
+{
+    public static (Tensor Images, Tensor Labels) From(ImageBatch batch)
+    {
+        long perImage = (long)batch.Channels * batch.Height * batch.Width;
+        long capacity = batch.Buffer.Length / perImage;
+        // one copy per batch into libtorch memory: the loader reuses its buffer for a later batch
+        Tensor images = tensor(batch.Buffer, [capacity, batch.Channels, batch.Height, batch.Width]);
+        if (capacity != batch.Count) images = images.narrow(0, 0, batch.Count);
+        Tensor labels = tensor(batch.Labels, [batch.Labels.Length], ScalarType.Int64);
+        if (batch.Labels.Length != batch.Count) labels = labels.narrow(0, 0, batch.Count);
+        return (images, labels);
+    }
+}

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using TransferLearning.ML.Models;
+using TransferLearning.ML.Onnx;
+using TransferLearning.ML.Onnx.Proto;
+using TransferLearning.ML.Training.Heads;
+
+namespace TransferLearning.ML.Training.FeatureExtraction;
+
+/// <summary>Feature extraction: ONNX Runtime computes (or the cache supplies) frozen features; a head is trained on them.</summary>
+internal static class FeatureExtractionRun
+{
+    public static RunOutcome Execute(RunContext context, FeatureExtractionOptions options, HeadOptions head,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var backbone = context.Backbone;
+        var clock = Stopwatch.StartNew();
+        // Pool spatial maps inside ONNX Runtime so that the cache holds C floats per image, not C·H·W.
+        bool pool = backbone.Features.Kind == FeatureKind.Spatial && head.Pooling == HeadPooling.GlobalAverage;
+        OnnxModel graph = pool ? WithGlobalAveragePool(backbone.FeatureGraph) : backbone.FeatureGraph;
+        using var ort = new OnnxRuntimeFeatureExtractor(graph, new OnnxRuntimeOptions { IntraOpThreads = context.Threads });
+        var cache = new FeatureCache(options.CacheDirectory ?? FeatureCache.DefaultRoot(), backbone.Sha256,
+            PreprocessingKey(context), pool ? "gap:" + backbone.Features.Name : backbone.Features.Name, ort.FeatureLength);
+        var extractor = new FeatureExtractor(ort, cache, context.Preprocessing, options.ExtractionBatchSize, context.Seed, context.Logger);
+
+        int views = 1 + (context.Augmentation.IsEmpty ? 0 : options.AugmentedViews);
+        var train = extractor.Extract(context.Splits.Train, views, context.Augmentation, "train", progress, cancellationToken);
+        var validation = context.Splits.Validation.Count == 0 ? null
+            : extractor.Extract(context.Splits.Validation, 1, null, "validation", progress, cancellationToken);
+        TimeSpan extraction = clock.Elapsed;
+
+        using var classifier = new ClassifierHead([ort.FeatureLength], context.ClassNames.Count, head with { Pooling = HeadPooling.Flatten }, context.Seed);
+        var run = new FeatureHeadTrainer(options, context.ClassNames, context.Logger)
+            .Run(classifier, train, validation, context.ClassWeights, context.Seed, progress, cancellationToken);
+
+        int rank = ort.FeatureShape.Length + 1;
+        var model = rank is 2 or 4
+            ? ClassifierGraphBuilder.Append(graph.Proto, classifier, featureRank: rank)
+            : ClassifierGraphBuilder.Append(Flattened(graph).Proto, classifier, featureRank: 2);
+        return new RunOutcome(model.ToByteArray(), graph.Inputs[0].Name, run, extraction);
+    }
+
+    private static string PreprocessingKey(RunContext context)
+    {
+        var p = context.Preprocessing;
+        return $"{p.Width}x{p.Height}|{p.ResizeMode}|{string.Join(",", p.Normalization.Mean)}|{string.Join(",", p.Normalization.Std)}|{p.ChannelOrder}|{p.Channels}|aug:{context.Augmentation}|seed:{context.Seed}";
+    }
+
+    private static OnnxModel WithGlobalAveragePool(OnnxModel model) => AppendToOutput(model, "GlobalAveragePool", "features/gap");
+
+    private static OnnxModel Flattened(OnnxModel model) => AppendToOutput(model, "Flatten", "features/flatten");
+
+    private static OnnxModel AppendToOutput(OnnxModel model, string op, string name)
+    {
+        var proto = model.Proto.Clone();
+        var output = proto.Graph.Output[0];
+        var node = new NodeProto { OpType = op, Name = name };
+        node.Input.Add(output.Name);
+        node.Output.Add(name);
+        proto.Graph.Node.Add(node);
+        proto.Graph.Output.Clear();
+        proto.Graph.Output.Add(new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
+        });
+        return OnnxModel.FromBytes(proto.ToByteArray());
+    }
+}

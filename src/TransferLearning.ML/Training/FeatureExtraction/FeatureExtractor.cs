@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using TransferLearning.ML.Data;
+using TransferLearning.ML.Onnx;
+
+namespace TransferLearning.ML.Training.FeatureExtraction;
+
+/// <summary>
+/// Frozen-backbone features of a dataset, from the on-disk cache where present and through ONNX Runtime for the
+/// rest (written to the cache as they are computed). View 0 is the plain image; views 1..K are augmented with the
+/// pipeline, seeded per (seed, view, image).
+/// </summary>
+internal sealed class FeatureExtractor(OnnxRuntimeFeatureExtractor extractor, FeatureCache cache, ImagePreprocessing preprocessing,
+    int batchSize, int seed, ILogger logger)
+{
+    public int Width => extractor.FeatureLength;
+
+    /// <summary>Counts of the last <see cref="Extract"/>: vectors read from the cache and computed.</summary>
+    public (int FromCache, int Computed) LastCounts { get; private set; }
+
+    public FeatureMatrix Extract(ImageDataset dataset, int views, AugmentationPipeline? augmentation, string splitName,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        int width = extractor.FeatureLength;
+        var values = new float[(long)views * dataset.Count * width];
+        var labels = dataset.Samples.Select(s => s.Label).ToArray();
+        string[] keys = ImageContentKeys.Compute(dataset, cancellationToken);
+        int fromCache = 0, computed = 0;
+        var clock = Stopwatch.StartNew();
+
+        for (int view = 0; view < views; view++)
+        {
+            var missing = new List<int>();
+            for (int i = 0; i < dataset.Count; i++)
+            {
+                if (cache.TryRead(keys[i], view, values.AsSpan((view * dataset.Count + i) * width, width))) fromCache++;
+                else missing.Add(i);
+            }
+            if (missing.Count == 0) continue;
+
+            using var loader = new ImageBatchLoader(dataset.Subset(missing), preprocessing, new BatchLoaderOptions
+            {
+                BatchSize = batchSize, Seed = seed, Augmentation = view == 0 ? null : augmentation,
+            });
+            var features = new float[batchSize * width];
+            int done = 0, batches = loader.Count, batchNumber = 0;
+            // the view number is the loader's epoch, so each augmented view draws other transforms
+            foreach (var batch in loader.ReadEpoch(view, cancellationToken))
+            {
+                extractor.Extract(batch.Buffer.AsSpan(0, batch.Count * preprocessing.ValuesPerImage), batch.Count,
+                    features.AsSpan(0, batch.Count * width), cancellationToken);
+                for (int j = 0; j < batch.Count; j++)
+                {
+                    int sample = missing[batch.SampleIndices[j]];
+                    var row = features.AsSpan(j * width, width);
+                    row.CopyTo(values.AsSpan((view * dataset.Count + sample) * width, width));
+                    cache.Write(keys[sample], view, row);
+                }
+                done += batch.Count;
+                computed += batch.Count;
+                progress?.Report(new TrainingProgress($"extract {splitName}", 0, 0, ++batchNumber, batches, double.NaN,
+                    done / Math.Max(1e-9, clock.Elapsed.TotalSeconds), TimeSpan.Zero, null));
+            }
+        }
+        LastCounts = (fromCache, computed);
+        logger.LogInformation("Features of {Split}: {Cached} from cache, {Computed} computed ({Views} view(s) per image) in {Seconds:F1}s",
+            splitName, fromCache, computed, views, clock.Elapsed.TotalSeconds);
+        return new FeatureMatrix(values, labels, dataset.Count, width, views);
+    }
+}

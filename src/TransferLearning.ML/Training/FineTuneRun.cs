@@ -1,0 +1,46 @@
+using Google.Protobuf;
+using TransferLearning.ML.Models;
+using TransferLearning.ML.Onnx.Module;
+using TransferLearning.ML.Training.Heads;
+
+namespace TransferLearning.ML.Training;
+
+/// <summary>Fine-tuning and training from scratch: the backbone as a TorchSharp module plus a new head.</summary>
+internal static class FineTuneRun
+{
+    public static RunOutcome Execute(RunContext context, FineTuneOptions options, bool fromScratch,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var backbone = context.Backbone;
+        var featureGraph = backbone.FeatureGraph;
+        using var module = OnnxModule.FromModel(featureGraph.Proto, new OnnxModuleOptions
+        {
+            TrainBatchNormStatistics = options.TrainBatchNormStatistics,
+        });
+        int blocks = module.Blocks.Count;
+        if (!fromScratch && options.UnfreezeLastBlocks > blocks)
+            throw new ArgumentException(
+                $"UnfreezeLastBlocks = {options.UnfreezeLastBlocks}, but {backbone.Name} has {blocks} blocks up to its feature tensor; " +
+                $"use a value from 0 (head only) to {blocks} (the whole backbone).");
+        if (fromScratch) module.ReinitializeParameters(context.Seed);
+
+        using var head = new ClassifierHead(backbone.Features.Shape, context.ClassNames.Count, options.Head, context.Seed);
+        using var network = new TransferNetwork(module, head);
+        using var data = new DataPlan
+        {
+            TrainLoader = context.TrainLoader(options.BatchSize),
+            ValidationLoader = context.ValidationLoader(options.BatchSize),
+            ClassNames = context.ClassNames,
+            ClassWeights = context.ClassWeights,
+            ValidationCount = context.Splits.Validation.Count,
+        };
+        NetworkTrainer.Phase[] phases = fromScratch
+            ? [new("scratch", options.Epochs, int.MaxValue, options.LearningRate)]
+            : [new("head", options.HeadEpochs, 0, options.LearningRate), new("finetune", options.Epochs, options.UnfreezeLastBlocks, options.FineTuneLearningRate)];
+        var trainer = new NetworkTrainer(network, data, options, context.Logger);
+        NetworkRun run = trainer.Run(phases, context.Seed, context.CheckpointDirectory, context.Fingerprint, progress, cancellationToken);
+
+        var classifier = ClassifierGraphBuilder.Append(module.ToOnnx(), head, featureRank: 1 + backbone.Features.Shape.Length);
+        return new RunOutcome(classifier.ToByteArray(), module.InputName, run, TimeSpan.Zero);
+    }
+}

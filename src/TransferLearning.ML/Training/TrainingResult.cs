@@ -1,0 +1,45 @@
+using TransferLearning.ML.Data;
+using TransferLearning.ML.Evaluation;
+using TransferLearning.ML.Models;
+
+namespace TransferLearning.ML.Training;
+
+/// <summary>What <see cref="TransferLearner.Fit"/> produced.</summary>
+public sealed class TrainingResult
+{
+    /// <summary>The trained classifier (best epoch's weights, chosen threshold).</summary>
+    public required TransferModel Model { get; init; }
+
+    /// <summary>How it was trained.</summary>
+    public required TrainingMode Mode { get; init; }
+
+    /// <summary>One row per epoch.</summary>
+    public required IReadOnlyList<EpochMetrics> History { get; init; }
+
+    /// <summary>The epoch whose weights the model carries.</summary>
+    public required int BestEpoch { get; init; }
+
+    /// <summary>Whether early stopping ended training.</summary>
+    public required bool StoppedEarly { get; init; }
+
+    /// <summary>The splits used.</summary>
+    public required DatasetSplit Splits { get; init; }
+
+    /// <summary>Metrics on the validation split (null without one).</summary>
+    public ClassificationMetrics? ValidationMetrics { get; init; }
+
+    /// <summary>Metrics on the test split (null without one).</summary>
+    public ClassificationMetrics? TestMetrics { get; init; }
+
+    /// <summary>Test metrics when there is a test split, else validation metrics.</summary>
+    public ClassificationMetrics? Metrics => TestMetrics ?? ValidationMetrics;
+
+    /// <summary>Test predictions (labels, probabilities, sample indices into <see cref="DatasetSplit.Test"/>), for reports.</summary>
+    public (int[] Labels, float[,] Probabilities, int[] SampleIndices)? TestPredictions { get; init; }
+
+    /// <summary>Wall times: <c>features</c> (extraction), <c>training</c>, <c>evaluation</c>, <c>total</c>.</summary>
+    public required IReadOnlyDictionary<string, TimeSpan> Timings { get; init; }
+
+    /// <summary>The options of the run as text (for reports).</summary>
+    public required IReadOnlyDictionary<string, string> Configuration { get; init; }
+}

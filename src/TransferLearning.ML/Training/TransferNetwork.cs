@@ -1,0 +1,28 @@
+using TransferLearning.ML.Onnx.Module;
+using TransferLearning.ML.Training.Heads;
+using static TorchSharp.torch;
+
+namespace TransferLearning.ML.Training;
+
+/// <summary>A backbone cut at its feature tensor with a new classifier head on top: images in, logits out.</summary>
+internal sealed class TransferNetwork : nn.Module<Tensor, Tensor>
+{
+    public TransferNetwork(OnnxModule backbone, ClassifierHead head) : base("network")
+    {
+        Backbone = backbone;
+        Head = head;
+        register_module("backbone", backbone);
+        register_module("head", head);
+    }
+
+    public OnnxModule Backbone { get; }
+
+    public ClassifierHead Head { get; }
+
+    public override Tensor forward(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        Tensor features = Backbone.forward(images);
+        return Head.forward(features).MoveToOuterDisposeScope();
+    }
+}

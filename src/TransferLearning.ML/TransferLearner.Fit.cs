@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using TransferLearning.ML.Data;
+using TransferLearning.ML.Evaluation;
+using TransferLearning.ML.Models;
+using TransferLearning.ML.Training;
+using TransferLearning.ML.Training.FeatureExtraction;
+using TransferLearning.ML.Training.Heads;
+
+namespace TransferLearning.ML;
+
+public sealed partial class TransferLearner
+{
+    /// <summary>
+    /// Trains, selects the best epoch on validation, chooses the decision threshold, and evaluates on validation
+    /// and test.
+    /// </summary>
+    /// <param name="progress">Receives a report after every batch and epoch; optional.</param>
+    /// <param name="cancellationToken">Honoured within one batch; with checkpoints configured, the last completed
+    /// epoch's checkpoint stays usable and a later <see cref="Fit"/> resumes from it.</param>
+    /// <exception cref="InvalidOperationException">No images were given.</exception>
+    /// <exception cref="ArgumentException">An option is out of range or does not fit the data or backbone; the message says what to change.</exception>
+    /// <exception cref="ImageDataException">An image cannot be read (unless unreadable images are skipped).</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public TrainingResult Fit(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var total = Stopwatch.StartNew();
+        var s = _settings;
+        ValidateOptions(s);
+        DatasetSplit splits = ResolveSplits(s);
+        IReadOnlyList<string> classNames = splits.Train.ClassNames;
+        var preprocessing = s.Preprocessing ?? s.Backbone.Preprocessing;
+        var configuration = Describe(s, preprocessing);
+        var weighting = s.Mode switch
+        {
+            TrainingMode.FeatureExtraction => s.Features.ClassWeighting,
+            TrainingMode.FromScratch => s.ScratchOptions.ClassWeighting,
+            _ => s.FineTuneOptions.ClassWeighting,
+        };
+        float[]? classWeights = weighting switch
+        {
+            ClassWeighting.InverseFrequency => ClassWeights.InverseFrequency(splits.Train),
+            ClassWeighting.EffectiveNumber => ClassWeights.EffectiveNumber(splits.Train),
+            _ => null,
+        };
+        int previousThreads = TorchSharp.torch.get_num_threads();
+        TorchSharp.torch.set_num_threads(s.Threads);
+        s.Logger.LogInformation("Training {Mode} on {Backbone}: {Summary}", s.Mode, s.Backbone, splits.Summary);
+        try
+        {
+            var context = new RunContext(s.Backbone, splits, preprocessing, s.Augmentation, classWeights, s.Seed, s.Threads,
+                s.LoaderWorkers ?? Environment.ProcessorCount, s.DecodedCacheBytes, s.SkipUnreadableImages,
+                s.CheckpointDirectory, Fingerprint(s, splits, configuration), s.Logger);
+            RunOutcome outcome = s.Mode switch
+            {
+                TrainingMode.FeatureExtraction => FeatureExtractionRun.Execute(context, s.Features, s.Head ?? s.Features.Head, progress, cancellationToken),
+                TrainingMode.FromScratch => FineTuneRun.Execute(context, s.ScratchOptions.AsFineTune() with { Head = s.Head ?? s.ScratchOptions.Head }, true, progress, cancellationToken),
+                _ => FineTuneRun.Execute(context, s.FineTuneOptions with { Head = s.Head ?? s.FineTuneOptions.Head }, false, progress, cancellationToken),
+            };
+            TimeSpan trained = total.Elapsed;
+
+            var manifest = new ModelManifest
+            {
+                ClassNames = classNames.ToArray(),
+                Preprocessing = PreprocessingManifest.From(preprocessing),
+                BackboneName = s.Backbone.Name,
+                BackboneSha256 = s.Backbone.Sha256,
+                Mode = ModeName(s.Mode),
+                InputName = outcome.InputName,
+                TrainingOptions = configuration,
+                DecisionThreshold = classNames.Count == 2 ? 0.5 : null,
+            };
+            var evaluationClock = Stopwatch.StartNew();
+            using var draft = new TransferModel(outcome.ClassifierOnnx, manifest);
+            var validation = splits.Validation.Count > 0 ? draft.PredictProbabilities(splits.Validation, cancellationToken: cancellationToken) : default;
+            double? threshold = manifest.DecisionThreshold;
+            if (classNames.Count == 2 && splits.Validation.Count > 0)
+                threshold = s.Threshold.Choose(validation.Labels, EnumerateColumn(validation.Probabilities, 1));
+            var metricsOptions = new MetricsOptions { Threshold = threshold ?? 0.5, BootstrapSamples = s.BootstrapSamples, Seed = s.Seed };
+            ClassificationMetrics? validationMetrics = splits.Validation.Count > 0
+                ? MetricsCalculator.Compute(validation.Labels, validation.Probabilities, classNames, metricsOptions) : null;
+            (int[] Labels, float[,] Probabilities, int[] SampleIndices)? test = splits.Test.Count > 0
+                ? draft.PredictProbabilities(splits.Test, cancellationToken: cancellationToken) : null;
+            ClassificationMetrics? testMetrics = test is { } t
+                ? MetricsCalculator.Compute(t.Labels, t.Probabilities, classNames, metricsOptions) : null;
+
+            var recorded = new Dictionary<string, double>();
+            void Record(string split, ClassificationMetrics? m)
+            {
+                if (m is null) return;
+                recorded[$"{split}.accuracy"] = m.Accuracy;
+                recorded[$"{split}.balancedAccuracy"] = m.BalancedAccuracy;
+                recorded[$"{split}.rocAuc"] = m.RocAuc;
+                recorded[$"{split}.logLoss"] = m.LogLoss;
+            }
+            Record("validation", validationMetrics);
+            Record("test", testMetrics);
+            var model = new TransferModel(outcome.ClassifierOnnx, manifest with
+            {
+                DecisionThreshold = threshold,
+                ThresholdPolicy = classNames.Count == 2 ? s.Threshold.Describe() : "argmax",
+                Metrics = recorded,
+            });
+            s.Logger.LogInformation("Done in {Seconds:F1}s: validation accuracy {Val:F4}, test accuracy {Test:F4}",
+                total.Elapsed.TotalSeconds, validationMetrics?.Accuracy ?? double.NaN, testMetrics?.Accuracy ?? double.NaN);
+            return new TrainingResult
+            {
+                Model = model,
+                Mode = s.Mode,
+                History = outcome.Run.History,
+                BestEpoch = outcome.Run.BestEpoch,
+                StoppedEarly = outcome.Run.StoppedEarly,
+                Splits = splits,
+                ValidationMetrics = validationMetrics,
+                TestMetrics = testMetrics,
+                TestPredictions = test,
+                Configuration = configuration,
+                Timings = new Dictionary<string, TimeSpan>
+                {
+                    ["features"] = outcome.FeatureExtraction,
+                    ["training"] = trained - outcome.FeatureExtraction,
+                    ["evaluation"] = evaluationClock.Elapsed,
+                    ["total"] = total.Elapsed,
+                },
+            };
+        }
+        finally
+        {
+            TorchSharp.torch.set_num_threads(previousThreads);
+        }
+    }
+
+    private static void ValidateOptions(LearnerSettings s)
+    {
+        switch (s.Mode)
+        {
+            case TrainingMode.FeatureExtraction: s.Features.Validate(); break;
+            case TrainingMode.FromScratch: s.ScratchOptions.AsFineTune().Validate(); break;
+            default: s.FineTuneOptions.Validate(); break;
+        }
+    }
+
+    private static DatasetSplit ResolveSplits(LearnerSettings s)
+    {
+        DatasetSplit splits = s.Splits ?? (s.Images ?? throw new InvalidOperationException(
+                "No images: call WithImages(ImageDataset.FromFolder(\"data\")) or WithSplits(train, validation, test) before Fit."))
+            .Split(s.ValidationFraction, s.TestFraction, s.SplitSeed);
+        if (splits.Train.Count == 0)
+            throw new ArgumentException("The training split is empty: give more images or smaller validation/test fractions.");
+        var counts = splits.Train.ClassCounts();
+        if (counts.Count < 2)
+            throw new ArgumentException($"A classifier needs at least two classes; the training images have {counts.Count} ({string.Join(", ", splits.Train.ClassNames)}).");
+        var empty = splits.Train.ClassNames.Where((_, i) => counts[i] == 0).ToList();
+        if (empty.Count > 0)
+            throw new ArgumentException($"The training split has no images of class {string.Join(", ", empty)}: add images or drop the class.");
+        foreach (var other in new[] { splits.Validation, splits.Test })
+            if (other.Count > 0 && !other.ClassNames.SequenceEqual(splits.Train.ClassNames))
+                throw new ArgumentException(
+                    $"The splits name different classes (train: {string.Join(", ", splits.Train.ClassNames)}; other: {string.Join(", ", other.ClassNames)}). " +
+                    "Load them with the same ImageDatasetOptions.ClassNames.");
+        return splits;
+    }
+
+    private static IReadOnlyDictionary<string, string> Describe(LearnerSettings s, ImagePreprocessing p)
+    {
+        var d = new Dictionary<string, string>
+        {
+            ["mode"] = ModeName(s.Mode),
+            ["backbone"] = s.Backbone.Name,
+            ["backboneSha256"] = s.Backbone.Sha256,
+            ["featureTensor"] = s.Backbone.Features.ToString(),
+            ["input"] = $"{p.Width}x{p.Height} {p.ChannelOrder} {p.ResizeMode}, mean [{string.Join(", ", p.Normalization.Mean)}], std [{string.Join(", ", p.Normalization.Std)}]",
+            ["augmentation"] = s.Augmentation.ToString(),
+            ["seed"] = s.Seed.ToString(CultureInfo.InvariantCulture),
+            ["threads"] = s.Threads.ToString(CultureInfo.InvariantCulture),
+            ["threshold"] = s.Threshold.Describe(),
+        };
+        object options = s.Mode switch
+        {
+            TrainingMode.FeatureExtraction => s.Features,
+            TrainingMode.FromScratch => s.ScratchOptions,
+            _ => s.FineTuneOptions,
+        };
+        d["options"] = options.ToString()!;
+        d["head"] = Describe(s.Head ?? (s.Mode switch
+        {
+            TrainingMode.FeatureExtraction => s.Features.Head,
+            TrainingMode.FromScratch => s.ScratchOptions.Head,
+            _ => s.FineTuneOptions.Head,
+        }));
+        return d;
+    }
+
+    private static string Describe(HeadOptions head) =>
+        $"{head.Pooling} -> {string.Join(" -> ", head.Layers.Select(l => l switch
+        {
+            HeadLayer.DropoutLayer dr => $"Dropout({dr.Rate})",
+            HeadLayer.DenseLayer de => de.L2 > 0 ? $"Dense({de.Units}, relu, l2={de.L2})" : $"Dense({de.Units}, relu)",
+            _ => l.ToString(),
+        }).Append("Dense(classes)"))}";
+
+    private static string Fingerprint(LearnerSettings s, DatasetSplit splits, IReadOnlyDictionary<string, string> configuration)
+    {
+        var text = new StringBuilder();
+        foreach (var (key, value) in configuration.OrderBy(p => p.Key, StringComparer.Ordinal)) text.Append(key).Append('=').Append(value).Append('\n');
+        foreach (var (name, set) in new[] { ("train", splits.Train), ("validation", splits.Validation) })
+            foreach (var sample in set.Samples) text.Append(name).Append(':').Append(sample.Source.DisplayName).Append(':').Append(sample.Label).Append('\n');
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    private static string ModeName(TrainingMode mode) => mode switch
+    {
+        TrainingMode.FeatureExtraction => "features",
+        TrainingMode.FromScratch => "scratch",
+        _ => "finetune",
+    };
+
+    private static float[] EnumerateColumn(float[,] values, int column)
+    {
+        var result = new float[values.GetLength(0)];
+        for (int i = 0; i < result.Length; i++) result[i] = values[i, column];
+        return result;
+    }
+}
