@@ -117,6 +117,7 @@ public sealed partial class TransferLearner
                 ValidationMetrics = validationMetrics,
                 TestMetrics = testMetrics,
                 TestPredictions = test,
+                FeatureCache = outcome.FeatureCache,
                 Configuration = configuration,
                 Timings = new Dictionary<string, TimeSpan>
                 {

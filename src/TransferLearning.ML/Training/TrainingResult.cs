@@ -37,9 +37,18 @@ public sealed class TrainingResult
     /// <summary>Test predictions (labels, probabilities, sample indices into <see cref="DatasetSplit.Test"/>), for reports.</summary>
     public (int[] Labels, float[,] Probabilities, int[] SampleIndices)? TestPredictions { get; init; }
 
+    /// <summary>Feature-extraction mode: how many feature vectors came from the disk cache and how many were computed.</summary>
+    public FeatureCacheStatistics? FeatureCache { get; init; }
+
     /// <summary>Wall times: <c>features</c> (extraction), <c>training</c>, <c>evaluation</c>, <c>total</c>.</summary>
     public required IReadOnlyDictionary<string, TimeSpan> Timings { get; init; }
 
     /// <summary>The options of the run as text (for reports).</summary>
     public required IReadOnlyDictionary<string, string> Configuration { get; init; }
 }
+
+/// <summary>Feature vectors read from the cache and computed by ONNX Runtime in one feature-extraction run.</summary>
+/// <param name="FromCache">Vectors read from the cache.</param>
+/// <param name="Computed">Vectors computed (and written to the cache).</param>
+/// <param name="Directory">The cache folder for this backbone and preprocessing.</param>
+public sealed record FeatureCacheStatistics(int FromCache, int Computed, string Directory);

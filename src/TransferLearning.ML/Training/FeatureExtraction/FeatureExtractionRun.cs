@@ -25,8 +25,10 @@ internal static class FeatureExtractionRun
 
         int views = 1 + (context.Augmentation.IsEmpty ? 0 : options.AugmentedViews);
         var train = extractor.Extract(context.Splits.Train, views, context.Augmentation, "train", progress, cancellationToken);
+        var (fromCache, computed) = extractor.LastCounts;
         var validation = context.Splits.Validation.Count == 0 ? null
             : extractor.Extract(context.Splits.Validation, 1, null, "validation", progress, cancellationToken);
+        if (validation is not null) (fromCache, computed) = (fromCache + extractor.LastCounts.FromCache, computed + extractor.LastCounts.Computed);
         TimeSpan extraction = clock.Elapsed;
 
         using var classifier = new ClassifierHead([ort.FeatureLength], context.ClassNames.Count, head with { Pooling = HeadPooling.Flatten }, context.Seed);
@@ -37,7 +39,8 @@ internal static class FeatureExtractionRun
         var model = rank is 2 or 4
             ? ClassifierGraphBuilder.Append(graph.Proto, classifier, featureRank: rank)
             : ClassifierGraphBuilder.Append(Flattened(graph).Proto, classifier, featureRank: 2);
-        return new RunOutcome(model.ToByteArray(), graph.Inputs[0].Name, run, extraction);
+        return new RunOutcome(model.ToByteArray(), graph.Inputs[0].Name, run, extraction,
+            new FeatureCacheStatistics(fromCache, computed, cache.Directory));
     }
 
     private static string PreprocessingKey(RunContext context)
