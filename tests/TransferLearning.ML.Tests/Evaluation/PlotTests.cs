@@ -1,6 +1,5 @@
 using SkiaSharp;
 using TransferLearning.ML.Evaluation;
-using TransferLearning.ML.Evaluation.Plots;
 
 namespace TransferLearning.ML.Tests.Evaluation;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using ScottPlot;
 
-namespace TransferLearning.ML.Evaluation.Plots;
+namespace TransferLearning.ML.Evaluation;
 
 /// <summary>
 /// The confusion matrix as a heatmap PNG: true classes down the left (top to bottom in index order), predicted

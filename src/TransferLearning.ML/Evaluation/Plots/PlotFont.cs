@@ -1,6 +1,6 @@
 using SkiaSharp;
 
-namespace TransferLearning.ML.Evaluation.Plots;
+namespace TransferLearning.ML.Evaluation;
 
 /// <summary>
 /// The font family the plots draw text with. ScottPlot's default family may not exist on a bare Linux machine

@@ -1,7 +1,7 @@
 using ScottPlot;
 using SkiaSharp;
 
-namespace TransferLearning.ML.Evaluation.Plots;
+namespace TransferLearning.ML.Evaluation;
 
 /// <summary>Renders one or more ScottPlot plots side by side into a PNG.</summary>
 internal static class PlotImage

@@ -1,7 +1,7 @@
 using System.Globalization;
 using ScottPlot;
 
-namespace TransferLearning.ML.Evaluation.Plots;
+namespace TransferLearning.ML.Evaluation;
 
 /// <summary>
 /// The reliability diagram as a PNG: for each confidence bin, a bar of the accuracy of its samples, the

@@ -1,7 +1,7 @@
 using System.Globalization;
 using ScottPlot;
 
-namespace TransferLearning.ML.Evaluation.Plots;
+namespace TransferLearning.ML.Evaluation;
 
 /// <summary>
 /// ROC curves as a PNG: binary, the positive class's curve; multiclass, one one-vs-rest curve per class. The legend

@@ -1,7 +1,7 @@
 using ScottPlot;
 using TransferLearning.ML.Training;
 
-namespace TransferLearning.ML.Evaluation.Plots;
+namespace TransferLearning.ML.Evaluation;
 
 /// <summary>
 /// Training history as a PNG with two panels: loss (train and validation) and accuracy (train, validation and
