@@ -40,6 +40,7 @@ public static class ConfusionMatrixPlot
                 var text = plot.Add.Text($"{matrix[t, p].ToString(CultureInfo.InvariantCulture)}\n{percentage} %", p, y);
                 text.LabelAlignment = Alignment.MiddleCenter;
                 text.LabelFontSize = fontSize;
+                text.LabelFontName = PlotFont.Family ?? text.LabelFontName;
                 text.LabelBold = t == p;
                 text.LabelFontColor = share > 0.5 ? Colors.White : Colors.Black;
             }

@@ -58,6 +58,7 @@ public static class ReliabilityDiagramPlot
             var count = plot.Add.Text(bin.Count.ToString(CultureInfo.InvariantCulture), (bin.Lower + bin.Upper) / 2, Math.Max(bin.Accuracy, bin.MeanConfidence) + 0.01);
             count.LabelAlignment = Alignment.LowerCenter;
             count.LabelFontSize = 10;
+            count.LabelFontName = PlotFont.Family ?? count.LabelFontName;
             count.LabelFontColor = Colors.DimGray;
         }
 

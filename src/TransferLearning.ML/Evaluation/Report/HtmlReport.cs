@@ -111,7 +111,7 @@ public static class HtmlReport
     private static string Meta(RunReport report)
     {
         var parts = new List<string>();
-        if (report.CreatedAt is { } created) parts.Add("Created " + created.ToString("yyyy-MM-dd HH:mm 'UTC'zzz", CultureInfo.InvariantCulture));
+        if (report.CreatedAt is { } created) parts.Add("Created " + created.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture));
         if (report.Metrics is { } m) parts.Add($"evaluated on the {report.EvaluatedSplit} split ({m.SampleCount.ToString(CultureInfo.InvariantCulture)} images, {m.ClassNames.Count.ToString(CultureInfo.InvariantCulture)} classes)");
         return parts.Count == 0 ? "Training run report" : string.Join(" · ", parts);
     }

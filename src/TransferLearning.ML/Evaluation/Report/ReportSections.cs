@@ -25,30 +25,33 @@ internal static class ReportSections
         var ci = m.ConfidenceIntervals;
         var cards = new List<XElement>
         {
-            Card("Accuracy", m.Accuracy, ci?.Accuracy),
-            Card("Balanced accuracy", m.BalancedAccuracy, ci?.BalancedAccuracy),
-            Card("ROC-AUC", m.RocAuc, ci?.RocAuc),
+            Card("Accuracy", m.Accuracy, ci?.Accuracy, ci),
+            Card("Balanced accuracy", m.BalancedAccuracy, ci?.BalancedAccuracy, ci),
+            Card("ROC-AUC", m.RocAuc, ci?.RocAuc, ci),
         };
         if (m.IsBinary)
         {
-            cards.Add(Card($"Sensitivity ({m.ClassNames[1]})", m.Sensitivity, ci?.Sensitivity));
-            cards.Add(Card("Specificity", m.Specificity, ci?.Specificity));
-            cards.Add(Card("Threshold on P(" + m.ClassNames[1] + ")", m.Threshold ?? double.NaN, null));
+            cards.Add(Card($"Sensitivity ({m.ClassNames[1]})", m.Sensitivity, ci?.Sensitivity, ci));
+            cards.Add(Card("Specificity", m.Specificity, ci?.Specificity, ci));
+            cards.Add(Card("Threshold on P(" + m.ClassNames[1] + ")", m.Threshold ?? double.NaN, null, ci));
         }
         else
         {
-            cards.Add(Card("Macro F1", m.Macro.F1, null));
-            cards.Add(Card("Quadratic weighted kappa", m.QuadraticWeightedKappa, null));
+            cards.Add(Card("Macro F1", m.Macro.F1, null, ci));
+            cards.Add(Card("Quadratic weighted kappa", m.QuadraticWeightedKappa, null, ci));
         }
-        string level = ci is null ? "" : $" Intervals: {(ci.Level * 100).ToString("0.#", CultureInfo.InvariantCulture)} % percentile bootstrap, {Count(ci.Samples)} resamples, seed {Count(ci.Seed)}.";
+        string level = ci is null ? "" : $" Intervals: {Level(ci)} percentile bootstrap, {Count(ci.Samples)} resamples, seed {Count(ci.Seed)}.";
         yield return E("h2", $"Results on the {split} split");
         yield return E("div", cards).WithClass("cards");
         yield return E("p", $"{Count(m.SampleCount)} images.{level}").WithClass("meta");
     }
 
-    private static XElement Card(string name, double value, ConfidenceInterval? interval) =>
+    private static XElement Card(string name, double value, ConfidenceInterval? interval, BootstrapIntervals? intervals) =>
         E("div", E("div", name).WithClass("name"), E("div", Number(value)).WithClass("value"),
-            E("div", interval is null ? "" : "95 % CI " + Interval(interval)).WithClass("ci")).WithClass("card");
+            E("div", interval is null ? "" : $"{Level(intervals)} CI {Interval(interval)}").WithClass("ci")).WithClass("card");
+
+    private static string Level(BootstrapIntervals? intervals) =>
+        ((intervals?.Level ?? 0.95) * 100).ToString("0.#", CultureInfo.InvariantCulture) + " %";
 
     public static IEnumerable<XElement> Dataset(DatasetSummary dataset)
     {
@@ -95,7 +98,7 @@ internal static class ReportSections
                 ($"Threshold on P({m.ClassNames[1]})", m.Threshold ?? double.NaN, null, "", ""),
             ]);
         yield return E("h2", $"Metrics ({split})");
-        yield return Table(["metric", "value", "95 % CI", "ML.NET name", "scikit-learn"],
+        yield return Table(["metric", "value", $"{Level(ci)} CI", "ML.NET name", "scikit-learn"],
             rows.Select(r => E("tr", E("td", r.Name), NumberCell(Number(r.Value)), NumberCell(Interval(r.Ci)), E("td", r.MlNet), E("td", r.Sklearn))));
     }
 

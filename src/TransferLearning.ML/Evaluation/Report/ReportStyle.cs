@@ -27,8 +27,7 @@ internal static class ReportStyle
         .examples { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); gap: 12px; }
         .example { border: 1px solid #dde3ea; border-radius: 8px; padding: 8px; background: #f8fafc; }
         .example .pair { display: flex; gap: 6px; }
-        .example img { width: 100%; max-width: 224px; image-rendering: auto; }
-        .example .pair img { width: 50%; }
+        .example img { width: 50%; max-width: 224px; }
         .wrong { color: #b42318; font-weight: bold; }
         footer { margin-top: 40px; font-size: 12px; color: #8a96a3; }
         """;
