@@ -24,19 +24,13 @@ public sealed record ConfidentError(int Index, int TrueClass, int PredictedClass
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(probabilities);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        int n = probabilities.GetLength(0), k = probabilities.GetLength(1);
+        int n = probabilities.GetLength(0);
         if (n != labels.Count)
             throw new ArgumentException($"probabilities has {n} rows but there are {labels.Count} labels; pass one row per sample.", nameof(probabilities));
+        int[] predicted = MetricsCalculator.Predict(probabilities, threshold);
         var errors = new List<ConfidentError>();
         for (int i = 0; i < n; i++)
-        {
-            int predicted = 0;
-            if (k == 2) predicted = probabilities[i, 1] >= threshold ? 1 : 0;
-            else
-                for (int c = 1; c < k; c++)
-                    if (probabilities[i, c] > probabilities[i, predicted]) predicted = c;
-            if (predicted != labels[i]) errors.Add(new ConfidentError(i, labels[i], predicted, probabilities[i, predicted]));
-        }
+            if (predicted[i] != labels[i]) errors.Add(new ConfidentError(i, labels[i], predicted[i], probabilities[i, predicted[i]]));
         return [.. errors.OrderByDescending(e => e.Confidence).ThenBy(e => e.Index).Take(count)];
     }
 }
