@@ -180,13 +180,15 @@ public static class MetricsCalculator
     private static double Kappa(ConfusionMatrix confusion, bool quadratic)
     {
         int k = confusion.ClassCount;
+        var rows = Enumerable.Range(0, k).Select(confusion.RowTotal).ToArray();
+        var columns = Enumerable.Range(0, k).Select(confusion.ColumnTotal).ToArray();
         double total = confusion.Total, observed = 0, expected = 0;
         for (int i = 0; i < k; i++)
             for (int j = 0; j < k; j++)
             {
                 double weight = quadratic ? (i - j) * (i - j) : i == j ? 0 : 1;
                 observed += weight * confusion[i, j];
-                expected += weight * confusion.ColumnTotal(i) * (double)confusion.RowTotal(j) / total;
+                expected += weight * columns[i] * (double)rows[j] / total;
             }
         return expected == 0 ? double.NaN : 1 - observed / expected;
     }

@@ -24,7 +24,7 @@ public static class ConfusionMatrixPlot
     {
         ArgumentNullException.ThrowIfNull(matrix);
         int k = matrix.ClassCount;
-        var plot = new Plot();
+        using var plot = new Plot();
         float fontSize = Math.Clamp(120f / k, 9f, 18f);
         for (int t = 0; t < k; t++)
             for (int p = 0; p < k; p++)

@@ -34,7 +34,7 @@ public static class ReliabilityDiagramPlot
     public static byte[] Render(IReadOnlyList<CalibrationBin> bins, double expectedCalibrationError, int width = 700, int height = 600)
     {
         ArgumentNullException.ThrowIfNull(bins);
-        var plot = new Plot();
+        using var plot = new Plot();
         var ideal = plot.Add.Line(0, 0, 1, 1);
         ideal.LinePattern = LinePattern.Dashed;
         ideal.Color = Colors.Gray;

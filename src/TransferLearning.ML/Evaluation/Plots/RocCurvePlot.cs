@@ -39,7 +39,7 @@ public static class RocCurvePlot
         if (curves.Count != names.Count)
             throw new ArgumentException($"{curves.Count} curves but {names.Count} names; pass one name per curve.", nameof(names));
 
-        var plot = new Plot();
+        using var plot = new Plot();
         var guess = plot.Add.Line(0, 0, 1, 1);
         guess.LinePattern = LinePattern.Dashed;
         guess.Color = Colors.Gray;

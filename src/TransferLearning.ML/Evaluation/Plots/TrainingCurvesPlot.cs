@@ -23,12 +23,12 @@ public static class TrainingCurvesPlot
         ArgumentNullException.ThrowIfNull(epochs);
         if (epochs.Count == 0) throw new ArgumentException("No epochs to plot: the training history is empty.", nameof(epochs));
 
-        var loss = new Plot();
+        using var loss = new Plot();
         AddSeries(loss, epochs, e => e.TrainLoss, "train loss", Colors.Blue, dashed: false);
         AddSeries(loss, epochs, e => e.ValidationLoss, "validation loss", Colors.OrangeRed, dashed: false);
         Finish(loss, epochs, "Loss", "loss", Alignment.UpperRight);
 
-        var accuracy = new Plot();
+        using var accuracy = new Plot();
         AddSeries(accuracy, epochs, e => e.TrainAccuracy, "train accuracy", Colors.Blue, dashed: false);
         AddSeries(accuracy, epochs, e => e.ValidationAccuracy, "validation accuracy", Colors.OrangeRed, dashed: false);
         AddSeries(accuracy, epochs, e => e.ValidationRocAuc, "validation ROC-AUC", Colors.Green, dashed: true);
