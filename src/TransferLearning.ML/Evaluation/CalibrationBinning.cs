@@ -6,15 +6,13 @@ internal static class CalibrationBinning
     public static (CalibrationBin[] Bins, double ExpectedCalibrationError) Compute(
         IReadOnlyList<int> labels, float[,] probabilities, int binCount)
     {
-        int n = probabilities.GetLength(0), k = probabilities.GetLength(1);
+        int n = probabilities.GetLength(0);
         var counts = new int[binCount];
         var confidenceSums = new double[binCount];
         var correctSums = new double[binCount];
         for (int i = 0; i < n; i++)
         {
-            int top = 0;
-            for (int c = 1; c < k; c++)
-                if (probabilities[i, c] > probabilities[i, top]) top = c;
+            int top = MetricsCalculator.ArgMax(probabilities, i);
             double confidence = probabilities[i, top];
             int b = BinOf(confidence, binCount);
             counts[b]++;

@@ -89,8 +89,17 @@ public sealed class ConfusionMatrix
         return row == 0 ? 0 : 100.0 * _counts[trueClass, predictedClass] / row;
     }
 
-    /// <summary>A copy of the counts, rows = true class.</summary>
-    public int[,] ToArray() => (int[,])_counts.Clone();
+    /// <summary>A copy of the K×K counts, rows = true class, columns = predicted class.</summary>
+    public int[,] Counts => (int[,])_counts.Clone();
+
+    /// <summary>Every cell as a percentage of its row (see <see cref="RowPercentage"/>), K×K.</summary>
+    public double[,] RowPercentages()
+    {
+        var percentages = new double[ClassCount, ClassCount];
+        for (int t = 0; t < ClassCount; t++)
+            for (int p = 0; p < ClassCount; p++) percentages[t, p] = RowPercentage(t, p);
+        return percentages;
+    }
 
     /// <summary>The counts as one array per true class (the JSON shape).</summary>
     public int[][] ToRows()

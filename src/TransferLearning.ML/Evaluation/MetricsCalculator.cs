@@ -36,7 +36,7 @@ public static class MetricsCalculator
         bool binary = k == 2;
 
         int[] truth = [.. labels];
-        int[] predicted = Predict(probabilities, binary, options.Threshold);
+        int[] predicted = Predict(probabilities, options.Threshold);
         var confusion = ConfusionMatrix.FromPredictions(truth, predicted, classNames);
 
         var rankings = new ScoreRanking[k];
@@ -108,23 +108,24 @@ public static class MetricsCalculator
         }
     }
 
-    private static int[] Predict(float[,] probabilities, bool binary, double threshold)
+    /// <summary>Binary: P(class 1) ≥ threshold; otherwise the argmax.</summary>
+    internal static int[] Predict(float[,] probabilities, double threshold)
     {
-        int n = probabilities.GetLength(0), k = probabilities.GetLength(1);
+        int n = probabilities.GetLength(0);
+        bool binary = probabilities.GetLength(1) == 2;
         var predicted = new int[n];
         for (int i = 0; i < n; i++)
-        {
-            if (binary)
-            {
-                predicted[i] = probabilities[i, 1] >= threshold ? 1 : 0;
-                continue;
-            }
-            int top = 0;  // the first maximum wins a tie, as numpy's argmax
-            for (int c = 1; c < k; c++)
-                if (probabilities[i, c] > probabilities[i, top]) top = c;
-            predicted[i] = top;
-        }
+            predicted[i] = binary ? (probabilities[i, 1] >= threshold ? 1 : 0) : ArgMax(probabilities, i);
         return predicted;
+    }
+
+    /// <summary>The column of the largest probability in <paramref name="row"/>; the first one on a tie, as numpy's argmax.</summary>
+    internal static int ArgMax(float[,] probabilities, int row)
+    {
+        int top = 0;
+        for (int c = 1; c < probabilities.GetLength(1); c++)
+            if (probabilities[row, c] > probabilities[row, top]) top = c;
+        return top;
     }
 
     private static ClassMetrics ForClass(ConfusionMatrix confusion, int c, ScoreRanking ranking)
@@ -179,13 +180,15 @@ public static class MetricsCalculator
     private static double Kappa(ConfusionMatrix confusion, bool quadratic)
     {
         int k = confusion.ClassCount;
+        var rows = Enumerable.Range(0, k).Select(confusion.RowTotal).ToArray();
+        var columns = Enumerable.Range(0, k).Select(confusion.ColumnTotal).ToArray();
         double total = confusion.Total, observed = 0, expected = 0;
         for (int i = 0; i < k; i++)
             for (int j = 0; j < k; j++)
             {
                 double weight = quadratic ? (i - j) * (i - j) : i == j ? 0 : 1;
                 observed += weight * confusion[i, j];
-                expected += weight * confusion.ColumnTotal(i) * (double)confusion.RowTotal(j) / total;
+                expected += weight * columns[i] * (double)rows[j] / total;
             }
         return expected == 0 ? double.NaN : 1 - observed / expected;
     }

@@ -91,4 +91,14 @@ public sealed class MetricsEdgeCaseTests
         Assert.Equal(25, matrix.RowPercentage(0, 1), 12);
         Assert.Equal(0, matrix.RowPercentage(1, 1));
     }
+
+    [Fact]
+    public void Confident_errors_are_the_wrong_predictions_most_confident_first()
+    {
+        var probabilities = new float[,] { { 0.9f, 0.1f }, { 0.2f, 0.8f }, { 0.4f, 0.6f }, { 0.95f, 0.05f } };
+        var errors = ConfidentError.Find([1, 1, 0, 1], probabilities, count: 5);
+        Assert.Equal([3, 0, 2], errors.Select(e => e.Index));
+        Assert.Equal(0.95, errors[0].Confidence, 6);
+        Assert.Equal(0, errors[0].PredictedClass);
+    }
 }

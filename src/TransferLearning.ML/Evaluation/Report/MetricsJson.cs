@@ -1,0 +1,116 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace TransferLearning.ML.Evaluation;
+
+/// <summary>
+/// Writes <c>metrics.json</c>: every metric under a camelCase key (<c>accuracy</c>, <c>balancedAccuracy</c>,
+/// <c>rocAuc</c>, <c>prAuc</c>, <c>logLoss</c>, …, <c>perClass</c>, <c>macro</c>, <c>weighted</c>,
+/// <c>confusionMatrix</c> (rows = true class), <c>confidenceIntervals</c>, <c>calibration</c>, <c>threshold</c>),
+/// plus caller-supplied extra top-level entries. Undefined values (NaN) are written as <c>null</c>.
+/// </summary>
+public static class MetricsJson
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>Writes the metrics to <paramref name="path"/> atomically (temporary file, then rename).</summary>
+    /// <param name="path">Destination, usually <c>metrics.json</c>; its folder is created.</param>
+    /// <param name="metrics">The metrics.</param>
+    /// <param name="extra">Extra top-level entries (run id, model, dataset …), serialised with System.Text.Json; default none.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="metrics"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or an extra key repeats a metric key.</exception>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public static void Write(string path, ClassificationMetrics metrics, IReadOnlyDictionary<string, object?>? extra = null) =>
+        AtomicFile.WriteAllText(path, ToJson(metrics, extra) + "\n");
+
+    /// <summary>The JSON text <see cref="Write"/> writes.</summary>
+    /// <param name="metrics">The metrics.</param>
+    /// <param name="extra">Extra top-level entries; default none.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="metrics"/> is null.</exception>
+    /// <exception cref="ArgumentException">An extra key repeats a metric key.</exception>
+    public static string ToJson(ClassificationMetrics metrics, IReadOnlyDictionary<string, object?>? extra = null)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        var root = new JsonObject
+        {
+            ["accuracy"] = Number(metrics.Accuracy),
+            ["balancedAccuracy"] = Number(metrics.BalancedAccuracy),
+            ["rocAuc"] = Number(metrics.RocAuc),
+            ["prAuc"] = Number(metrics.PrAuc),
+            ["logLoss"] = Number(metrics.LogLoss),
+            ["logLossReduction"] = Number(metrics.LogLossReduction),
+            ["cohenKappa"] = Number(metrics.CohenKappa),
+            ["quadraticWeightedKappa"] = Number(metrics.QuadraticWeightedKappa),
+            ["expectedCalibrationError"] = Number(metrics.ExpectedCalibrationError),
+            ["sensitivity"] = Number(metrics.Sensitivity),
+            ["specificity"] = Number(metrics.Specificity),
+            ["threshold"] = metrics.Threshold is { } threshold ? Number(threshold) : null,
+            ["sampleCount"] = metrics.SampleCount,
+            ["classNames"] = new JsonArray([.. metrics.ClassNames.Select(n => JsonValue.Create(n))]),
+            ["macro"] = Averages(metrics.Macro),
+            ["weighted"] = Averages(metrics.Weighted),
+            ["perClass"] = new JsonArray([.. metrics.PerClass.Select(PerClass)]),
+            ["confusionMatrix"] = new JsonArray([.. metrics.ConfusionMatrix.ToRows().Select(row => new JsonArray([.. row.Select(c => JsonValue.Create(c))]))]),
+            ["confidenceIntervals"] = metrics.ConfidenceIntervals is { } ci ? Intervals(ci) : null,
+            ["calibration"] = new JsonArray([.. metrics.Calibration.Select(Bin)]),
+        };
+        if (extra is not null)
+            foreach (var (key, value) in extra)
+            {
+                if (root.ContainsKey(key))
+                    throw new ArgumentException($"Extra entry '{key}' would overwrite the metric of that name in metrics.json; rename it.", nameof(extra));
+                root[key] = JsonSerializer.SerializeToNode(value, Indented);
+            }
+        return root.ToJsonString(Indented);
+    }
+
+    private static JsonNode? Number(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
+
+    private static JsonObject Averages(AveragedMetrics a) => new()
+    {
+        ["precision"] = Number(a.Precision),
+        ["recall"] = Number(a.Recall),
+        ["specificity"] = Number(a.Specificity),
+        ["f1"] = Number(a.F1),
+    };
+
+    private static JsonObject PerClass(ClassMetrics c) => new()
+    {
+        ["index"] = c.Index,
+        ["name"] = c.Name,
+        ["precision"] = Number(c.Precision),
+        ["recall"] = Number(c.Recall),
+        ["specificity"] = Number(c.Specificity),
+        ["f1"] = Number(c.F1),
+        ["support"] = c.Support,
+        ["predictedCount"] = c.PredictedCount,
+        ["rocAuc"] = Number(c.RocAuc),
+        ["averagePrecision"] = Number(c.AveragePrecision),
+    };
+
+    private static JsonObject? Interval(ConfidenceInterval? interval) => interval is null
+        ? null
+        : new JsonObject { ["lower"] = Number(interval.Lower), ["upper"] = Number(interval.Upper) };
+
+    private static JsonObject Intervals(BootstrapIntervals ci) => new()
+    {
+        ["method"] = "percentile bootstrap",
+        ["level"] = ci.Level,
+        ["samples"] = ci.Samples,
+        ["seed"] = ci.Seed,
+        ["accuracy"] = Interval(ci.Accuracy),
+        ["balancedAccuracy"] = Interval(ci.BalancedAccuracy),
+        ["rocAuc"] = Interval(ci.RocAuc),
+        ["sensitivity"] = Interval(ci.Sensitivity),
+        ["specificity"] = Interval(ci.Specificity),
+    };
+
+    private static JsonObject Bin(CalibrationBin b) => new()
+    {
+        ["lower"] = b.Lower,
+        ["upper"] = b.Upper,
+        ["count"] = b.Count,
+        ["meanConfidence"] = Number(b.MeanConfidence),
+        ["accuracy"] = Number(b.Accuracy),
+    };
+}
