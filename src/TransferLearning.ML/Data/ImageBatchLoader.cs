@@ -174,7 +174,7 @@ public sealed class ImageBatchLoader : IDisposable
                     if (_cache is not null && _cache.TryGet(index, out DecodedImage cached)) image = cached;
                     else
                     {
-                        state.Decoder.Decode(_dataset.Samples[index].Source, state.Image, Preprocessing);
+                        state.Decoder.Decode(_dataset.Samples[index].Source, state.Image, Options.DecodeAtReducedScale ? Preprocessing : null);
                         image = state.Image;
                         _cache?.TryAdd(index, image);
                     }

@@ -168,6 +168,18 @@ public sealed class DatasetSourceTests : IDisposable
     }
 
     [Fact]
+    public void Data_view_key_labels_keep_the_key_order()
+    {
+        string a = WriteImage("a.png"), b = WriteImage("b.png");
+        var ml = new MLContext(seed: 1);
+        IDataView view = ml.Data.LoadFromEnumerable([new PathRow { ImagePath = a, Label = "zebra" }, new PathRow { ImagePath = b, Label = "ant" }]);
+        IDataView keyed = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByOccurrence).Fit(view).Transform(view);
+        ImageDataset dataset = ImageDataset.FromDataView(keyed, "ImagePath", "Label");
+        Assert.Equal(["zebra", "ant"], dataset.ClassNames);
+        Assert.Equal([0, 1], dataset.Samples.Select(s => s.Label));
+    }
+
+    [Fact]
     public void Data_view_with_bytes_and_text_labels_is_read()
     {
         byte[] png = EncodedImages.Skia(2, 2, (_, _) => SKColors.Red);
