@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 using SkiaSharp;
 
 namespace TransferLearning.ML.Data;

@@ -52,8 +52,9 @@ public sealed class ImageBatchLoaderTests : IDisposable
     public void Another_epoch_visits_in_another_order()
     {
         using var loader = new ImageBatchLoader(_dataset, Small, new BatchLoaderOptions { Shuffle = true, Seed = 3 });
+        using var twin = new ImageBatchLoader(_dataset, Small, new BatchLoaderOptions { Shuffle = true, Seed = 3 });
         Assert.NotEqual(loader.EpochOrder(0), loader.EpochOrder(1));
-        Assert.Equal(loader.EpochOrder(1), new ImageBatchLoader(_dataset, Small, new BatchLoaderOptions { Shuffle = true, Seed = 3 }).EpochOrder(1));
+        Assert.Equal(loader.EpochOrder(1), twin.EpochOrder(1));
     }
 
     [Fact]

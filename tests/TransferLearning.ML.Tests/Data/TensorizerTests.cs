@@ -68,7 +68,7 @@ public sealed class TensorizerTests
     }
 
     [Fact]
-    public void Stretch_halving_averages_nothing_across_flat_blocks()
+    public void Stretch_halving_samples_inside_each_flat_block()
     {
         // 4×4 made of four flat 2×2 blocks: each output pixel samples inside one block
         var gray = new DecodedImage(4, 4, 1, [10, 10, 20, 20, 10, 10, 20, 20, 30, 30, 40, 40, 30, 30, 40, 40]);
