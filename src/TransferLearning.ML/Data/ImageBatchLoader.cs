@@ -112,7 +112,9 @@ public sealed class ImageBatchLoader : IDisposable
         var jobs = Channel.CreateUnbounded<SampleJob>(new UnboundedChannelOptions { SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task scheduler = Task.Run(() => ScheduleAsync(works, free, jobs, stop.Token), CancellationToken.None);
-        Task[] workers = _workers.Select(w => Task.Run(() => WorkAsync(w, jobs, epoch, stop.Token), CancellationToken.None)).ToArray();
+        // dedicated threads: the decoding parallelism must not depend on how busy the thread pool is
+        Task[] workers = _workers.Select(w => Task.Factory.StartNew(() => Work(w, jobs.Reader, epoch, stop.Token),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
         try
         {
             BatchWork? previous = null;
@@ -152,11 +154,18 @@ public sealed class ImageBatchLoader : IDisposable
         finally { jobs.Writer.TryComplete(); }
     }
 
-    private async Task WorkAsync(WorkerState state, Channel<SampleJob> jobs, int epoch, CancellationToken token)
+    private void Work(WorkerState state, ChannelReader<SampleJob> jobs, int epoch, CancellationToken token)
     {
-        while (await jobs.Reader.WaitToReadAsync(token).ConfigureAwait(false))
-            while (!token.IsCancellationRequested && jobs.Reader.TryRead(out SampleJob job))
+        while (!token.IsCancellationRequested)
+        {
+            if (jobs.TryRead(out SampleJob job))
+            {
                 Process(state, job, epoch);
+                continue;
+            }
+            ValueTask<bool> more = jobs.WaitToReadAsync(token);
+            if (!(more.IsCompleted ? more.Result : more.AsTask().GetAwaiter().GetResult())) return;
+        }
     }
 
     private void Process(WorkerState state, SampleJob job, int epoch)
