@@ -15,7 +15,7 @@ public sealed class ImageBatchLoader : IDisposable
 {
     private readonly ImageDataset _dataset;
     private readonly ILogger _logger;
-    private readonly DecodedImageCache? _cache;
+    private DecodedImageCache? _cache;
     private readonly ConcurrentDictionary<int, SkippedFile> _unreadable = new();
     private readonly WorkerState[] _workers;
     private float[][]? _buffers;
@@ -180,12 +180,13 @@ public sealed class ImageBatchLoader : IDisposable
                 try
                 {
                     DecodedImage image;
-                    if (_cache is not null && _cache.TryGet(index, out DecodedImage cached)) image = cached;
+                    DecodedImageCache? cache = _cache;
+                    if (cache is not null && cache.TryGet(index, out DecodedImage cached)) image = cached;
                     else
                     {
                         state.Decoder.Decode(_dataset.Samples[index].Source, state.Image, Options.DecodeAtReducedScale ? Preprocessing : null);
                         image = state.Image;
-                        _cache?.TryAdd(index, image);
+                        cache?.TryAdd(index, image);
                     }
                     Span<float> slice = work.Buffer.AsSpan(job.Position * Preprocessing.ValuesPerImage, Preprocessing.ValuesPerImage);
                     state.Tensorizer.Write(image, slice, Options.Augmentation, new AugmentationRandom(Options.Seed, epoch, index));
@@ -232,6 +233,7 @@ public sealed class ImageBatchLoader : IDisposable
     {
         _disposed = true;
         _buffers = null;
+        _cache = null;
     }
 
     private sealed class BatchWork(int[] indices)
