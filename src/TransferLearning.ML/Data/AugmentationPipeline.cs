@@ -35,6 +35,9 @@ public sealed class AugmentationPipeline
     /// <summary>The steps in order.</summary>
     public IReadOnlyList<IImageAugmentation> Steps { get; }
 
+    /// <summary><c>true</c> when at least one step is photometric.</summary>
+    public bool HasPhotometric => _photometric.Length > 0;
+
     /// <summary><c>true</c> when there is no step.</summary>
     public bool IsEmpty => Steps.Count == 0;
 

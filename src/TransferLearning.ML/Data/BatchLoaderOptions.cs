@@ -38,6 +38,13 @@ public sealed record BatchLoaderOptions
     /// </summary>
     public bool SkipUnreadableImages { get; init; }
 
+    /// <summary>
+    /// Decode images much larger than the output at a reduced scale that stays at or above the output resolution
+    /// (fast and light for large scans). Turn off when an augmentation zooms far into the image (e.g.
+    /// <see cref="RandomResizedCrop"/> with small areas on large images) and the full detail matters. Default <c>true</c>.
+    /// </summary>
+    public bool DecodeAtReducedScale { get; init; } = true;
+
     /// <summary>Leave out a last, smaller batch. Default <c>false</c>.</summary>
     public bool DropLast { get; init; }
 }

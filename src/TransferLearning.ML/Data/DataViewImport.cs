@@ -17,7 +17,7 @@ internal static class DataViewImport
             throw new ImageDataException(
                 $"Column '{imageColumn}' is {image.Type}; it must hold a path (text) or encoded image bytes (vector of Byte).");
 
-        Func<DataViewRow, Func<string>> labelReader = LabelReader(label, labelColumn);
+        Func<DataViewRow, Func<string>> labelReader = LabelReader(label, labelColumn, out string[]? keyNames);
         var skipped = new List<SkippedFile>();
         var entries = new List<DatasetEntry>();
         using DataViewRowCursor cursor = data.GetRowCursor([image, label]);
@@ -52,6 +52,9 @@ internal static class DataViewImport
             }
             row++;
         }
+        // a key column already fixes the class order: keep it rather than sorting the names
+        if (keyNames is not null && options.ClassNames is null && keyNames.Distinct(StringComparer.Ordinal).Count() == keyNames.Length)
+            options = options with { ClassNames = keyNames };
         return DatasetAssembler.Assemble(entries, options, skipped, "the data view");
     }
 
@@ -59,8 +62,9 @@ internal static class DataViewImport
         data.Schema.GetColumnOrNull(name) ?? throw new ImageDataException(
             $"The data view has no {role} column '{name}' (columns: {string.Join(", ", data.Schema.Select(c => c.Name))}).");
 
-    private static Func<DataViewRow, Func<string>> LabelReader(DataViewSchema.Column label, string name)
+    private static Func<DataViewRow, Func<string>> LabelReader(DataViewSchema.Column label, string name, out string[]? keyNames)
     {
+        keyNames = null;
         switch (label.Type)
         {
             case TextDataViewType:
@@ -77,6 +81,7 @@ internal static class DataViewImport
                     VBuffer<ReadOnlyMemory<char>> keyValues = default;
                     label.GetKeyValues(ref keyValues);
                     names = keyValues.DenseValues().Select(v => v.ToString()).ToArray();
+                    keyNames = names;
                 }
                 return row =>
                 {

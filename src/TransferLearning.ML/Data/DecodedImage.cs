@@ -72,6 +72,15 @@ public sealed class DecodedImage
         Channels = channels;
     }
 
+    /// <summary>Gives back a buffer much larger than the image (after a huge image was reduced in place).</summary>
+    internal void Shrink()
+    {
+        if (_pixels.Length <= 4L * Length) return;
+        byte[] exact = GC.AllocateUninitializedArray<byte>(Length, pinned: true);
+        Pixels.CopyTo(exact);
+        _pixels = exact;
+    }
+
     /// <summary>Swaps buffers with <paramref name="other"/> (for out-of-place steps without allocation).</summary>
     internal void SwapBuffers(DecodedImage other) => (_pixels, other._pixels) = (other._pixels, _pixels);
 }

@@ -15,7 +15,7 @@ public sealed class ImageBatchLoader : IDisposable
 {
     private readonly ImageDataset _dataset;
     private readonly ILogger _logger;
-    private readonly DecodedImageCache? _cache;
+    private DecodedImageCache? _cache;
     private readonly ConcurrentDictionary<int, SkippedFile> _unreadable = new();
     private readonly WorkerState[] _workers;
     private float[][]? _buffers;
@@ -112,7 +112,9 @@ public sealed class ImageBatchLoader : IDisposable
         var jobs = Channel.CreateUnbounded<SampleJob>(new UnboundedChannelOptions { SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task scheduler = Task.Run(() => ScheduleAsync(works, free, jobs, stop.Token), CancellationToken.None);
-        Task[] workers = _workers.Select(w => Task.Run(() => WorkAsync(w, jobs, epoch, stop.Token), CancellationToken.None)).ToArray();
+        // dedicated threads: the decoding parallelism must not depend on how busy the thread pool is
+        Task[] workers = _workers.Select(w => Task.Factory.StartNew(() => Work(w, jobs.Reader, epoch, stop.Token),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
         try
         {
             BatchWork? previous = null;
@@ -152,11 +154,18 @@ public sealed class ImageBatchLoader : IDisposable
         finally { jobs.Writer.TryComplete(); }
     }
 
-    private async Task WorkAsync(WorkerState state, Channel<SampleJob> jobs, int epoch, CancellationToken token)
+    private void Work(WorkerState state, ChannelReader<SampleJob> jobs, int epoch, CancellationToken token)
     {
-        while (await jobs.Reader.WaitToReadAsync(token).ConfigureAwait(false))
-            while (!token.IsCancellationRequested && jobs.Reader.TryRead(out SampleJob job))
+        while (!token.IsCancellationRequested)
+        {
+            if (jobs.TryRead(out SampleJob job))
+            {
                 Process(state, job, epoch);
+                continue;
+            }
+            ValueTask<bool> more = jobs.WaitToReadAsync(token);
+            if (!(more.IsCompleted ? more.Result : more.AsTask().GetAwaiter().GetResult())) return;
+        }
     }
 
     private void Process(WorkerState state, SampleJob job, int epoch)
@@ -171,12 +180,13 @@ public sealed class ImageBatchLoader : IDisposable
                 try
                 {
                     DecodedImage image;
-                    if (_cache is not null && _cache.TryGet(index, out DecodedImage cached)) image = cached;
+                    DecodedImageCache? cache = _cache;
+                    if (cache is not null && cache.TryGet(index, out DecodedImage cached)) image = cached;
                     else
                     {
-                        state.Decoder.Decode(_dataset.Samples[index].Source, state.Image, Preprocessing);
+                        state.Decoder.Decode(_dataset.Samples[index].Source, state.Image, Options.DecodeAtReducedScale ? Preprocessing : null);
                         image = state.Image;
-                        _cache?.TryAdd(index, image);
+                        cache?.TryAdd(index, image);
                     }
                     Span<float> slice = work.Buffer.AsSpan(job.Position * Preprocessing.ValuesPerImage, Preprocessing.ValuesPerImage);
                     state.Tensorizer.Write(image, slice, Options.Augmentation, new AugmentationRandom(Options.Seed, epoch, index));
@@ -223,6 +233,7 @@ public sealed class ImageBatchLoader : IDisposable
     {
         _disposed = true;
         _buffers = null;
+        _cache = null;
     }
 
     private sealed class BatchWork(int[] indices)

@@ -133,7 +133,12 @@ public sealed class ImageDataset
         bool respectGroups = true) =>
         StratifiedSplitter.KFold(this, k, seed, respectGroups && HasGroups);
 
-    /// <summary>Reads <c>root/&lt;class&gt;/&lt;image&gt;</c>; see <see cref="ImageFolderReader"/> for the rules.</summary>
+    /// <summary>
+    /// Reads <c>root/&lt;class&gt;/&lt;image&gt;</c> without decoding anything. Images are files ending in .png, .jpg,
+    /// .jpeg or .bmp (any case); other files are listed in <see cref="Skipped"/>. Classes are the sub-folders in
+    /// ordinal order (unless <see cref="ImageDatasetOptions.ClassNames"/> gives the order), files are taken in
+    /// ordinal name order.
+    /// </summary>
     /// <param name="root">The folder holding one sub-folder per class.</param>
     /// <param name="options">Class order, subset, per-class cap; default <c>null</c>: all classes, ordinal order.</param>
     /// <exception cref="ImageDataException">

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 using SkiaSharp;
 
 namespace TransferLearning.ML.Data;
@@ -123,17 +122,32 @@ public sealed class ImageDecoder
         if (origin is not (SKEncodedOrigin.TopLeft)) ImageOrientation.Apply(origin, into, _scratch);
     }
 
-    /// <summary>Streams rows and averages each factor×factor block, so memory stays one row plus the output.</summary>
+    /// <summary>
+    /// Averages each factor×factor block. Rows are streamed when the codec supports scanlines (JPEG), so memory stays
+    /// one row plus the output; otherwise (PNG) the image is decoded whole and reduced in place.
+    /// </summary>
     private void DecodeReduced(ImageSource source, SKCodec codec, SKImageInfo info, int factor, DecodedImage into)
     {
         int inChannels = info.ColorType == SKColorType.Gray8 ? 1 : 4, outChannels = inChannels == 1 ? 1 : 3;
         int width = info.Width / factor, height = info.Height / factor;
-        into.Reset(width, height, outChannels, (long)width * height * outChannels);
         int rowBytes = info.Width * inChannels;
-        if (_row.Length < rowBytes) _row = GC.AllocateUninitializedArray<byte>(rowBytes, pinned: true);
         if (_sums.Length < width * outChannels) _sums = new int[width * outChannels];
-        SKCodecResult start = codec.StartScanlineDecode(info);
-        if (start != SKCodecResult.Success) throw Unreadable(source, Describe(start));
+        bool streamed = codec.StartScanlineDecode(info) == SKCodecResult.Success;
+        if (streamed)
+        {
+            into.Reset(width, height, outChannels, (long)width * height * outChannels);
+            if (_row.Length < rowBytes) _row = GC.AllocateUninitializedArray<byte>(rowBytes, pinned: true);
+        }
+        else
+        {
+            into.Reset(info.Width, info.Height, outChannels, (long)rowBytes * info.Height);
+            SKCodecResult result;
+            unsafe
+            {
+                fixed (byte* pixels = into.Buffer) result = codec.GetPixels(info, (IntPtr)pixels);
+            }
+            if (result != SKCodecResult.Success) throw Unreadable(source, Describe(result));
+        }
 
         int area = factor * factor;
         byte[] output = into.Buffer;
@@ -142,20 +156,27 @@ public sealed class ImageDecoder
             Array.Clear(_sums, 0, width * outChannels);
             for (int r = 0; r < factor; r++)
             {
-                int got;
-                unsafe
+                if (streamed)
                 {
-                    fixed (byte* row = _row) got = codec.GetScanlines((IntPtr)row, 1, rowBytes);
+                    int got;
+                    unsafe
+                    {
+                        fixed (byte* row = _row) got = codec.GetScanlines((IntPtr)row, 1, rowBytes);
+                    }
+                    if (got != 1) throw Unreadable(source, "the image data ends early (truncated file)");
+                    AccumulateRow(_row, _sums, width, factor, inChannels, outChannels);
                 }
-                if (got != 1) throw Unreadable(source, "the image data ends early (truncated file)");
-                AccumulateRow(_row, _sums, width, factor, inChannels, outChannels);
+                else AccumulateRow(output.AsSpan((y * factor + r) * rowBytes, rowBytes), _sums, width, factor, inChannels, outChannels);
             }
+            // in place is safe: output row y ends before input row y·factor begins
             int offset = y * width * outChannels;
             for (int i = 0; i < width * outChannels; i++) output[offset + i] = (byte)((_sums[i] + area / 2) / area);
         }
+        into.Reshape(width, height, outChannels);
+        if (!streamed && output.Length > 16 << 20) into.Shrink();
     }
 
-    private static void AccumulateRow(byte[] row, int[] sums, int width, int factor, int inChannels, int outChannels)
+    private static void AccumulateRow(ReadOnlySpan<byte> row, int[] sums, int width, int factor, int inChannels, int outChannels)
     {
         for (int x = 0; x < width; x++)
         {

@@ -8,7 +8,7 @@ public sealed record Brightness(double MaxDelta, double Probability = 1) : IPhot
     {
         if (!random.Chance(Probability)) return;
         float factor = (float)random.Uniform(1 - MaxDelta, 1 + MaxDelta);
-        foreach (ref float v in planes) v *= factor;
+        System.Numerics.Tensors.TensorPrimitives.Multiply(planes, factor, planes);
     }
 }
 
@@ -20,10 +20,10 @@ public sealed record Contrast(double MaxDelta, double Probability = 1) : IPhotom
     {
         if (!random.Chance(Probability)) return;
         float factor = (float)random.Uniform(1 - MaxDelta, 1 + MaxDelta);
-        double sum = 0;
-        foreach (float v in planes) sum += v;
-        float mean = (float)(sum / planes.Length);
-        foreach (ref float v in planes) v = (v - mean) * factor + mean;
+        float mean = System.Numerics.Tensors.TensorPrimitives.Sum<float>(planes) / planes.Length;
+        // (v − mean) · factor + mean = v · factor + mean · (1 − factor)
+        System.Numerics.Tensors.TensorPrimitives.Multiply(planes, factor, planes);
+        System.Numerics.Tensors.TensorPrimitives.Add(planes, mean * (1 - factor), planes);
     }
 }
 

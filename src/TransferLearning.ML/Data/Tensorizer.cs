@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace TransferLearning.ML.Data;
 
 /// <summary>
@@ -11,7 +14,6 @@ public sealed class Tensorizer
 {
     private readonly AugmentationContext _context = new();
     private readonly float[] _scale, _offset;
-    private readonly int[] _sourceChannelOfPlane;
 
     /// <summary>A tensorizer for <paramref name="preprocessing"/>.</summary>
     /// <exception cref="ArgumentException">The preprocessing is invalid (see <see cref="ImagePreprocessing.Validate"/>).</exception>
@@ -29,7 +31,6 @@ public sealed class Tensorizer
             _scale[c] = 1 / std;
             _offset[c] = -mean / std;
         }
-        _sourceChannelOfPlane = preprocessing.ChannelOrder == ChannelOrder.BGR ? [2, 1, 0] : [0, 1, 2];
     }
 
     /// <summary>The preprocessing applied.</summary>
@@ -59,76 +60,94 @@ public sealed class Tensorizer
         _context.Reset(image.Width, image.Height, Preprocessing);
         bool augment = augmentation is { IsEmpty: false };
         if (augment) augmentation!.PlanGeometry(_context, ref random);
-        Resample(image, planes, _context.OutputToSource());
-        if (augment) augmentation!.ApplyPhotometric(planes, channels, height, width, ref random);
-        Normalise(planes, width * height);
+        // without photometric steps the normalisation is folded into the resampling: one pass over the output
+        bool photometric = augment && augmentation!.HasPhotometric;
+        Resample(image, planes, _context.OutputToSource(), normalise: !photometric);
+        if (photometric)
+        {
+            augmentation!.ApplyPhotometric(planes, channels, height, width, ref random);
+            Normalise(planes, width * height);
+        }
     }
 
-    private void Resample(DecodedImage image, Span<float> planes, (double A, double B, double C, double D, double Tx, double Ty) map)
+    private unsafe void Resample(DecodedImage image, Span<float> planes,
+        (double A, double B, double C, double D, double Tx, double Ty) map, bool normalise)
     {
         int width = Preprocessing.Width, height = Preprocessing.Height, planeSize = width * height;
         int outChannels = Preprocessing.Channels, inChannels = image.Channels;
-        int sourceWidth = image.Width, sourceHeight = image.Height;
-        ReadOnlySpan<byte> src = image.Pixels;
-        const float inv255 = 1f / 255f;
-        Span<float> sample = stackalloc float[3];
-        for (int y = 0; y < height; y++)
+        int sourceWidth = image.Width, sourceHeight = image.Height, stride = sourceWidth * inChannels;
+        // output = raw byte value · scale + offset, per plane
+        float s0 = normalise ? _scale[0] / 255f : 1 / 255f, o0 = normalise ? _offset[0] : 0;
+        float s1 = outChannels == 3 ? (normalise ? _scale[1] / 255f : 1 / 255f) : 0, o1 = outChannels == 3 && normalise ? _offset[1] : 0;
+        float s2 = outChannels == 3 ? (normalise ? _scale[2] / 255f : 1 / 255f) : 0, o2 = outChannels == 3 && normalise ? _offset[2] : 0;
+        bool bgr = Preprocessing.ChannelOrder == ChannelOrder.BGR;
+
+        fixed (byte* src = image.Buffer)
+        fixed (float* dst = planes)
         {
-            // centre of output pixel (x, y) maps to continuous source point; minus 0.5 gives sample coordinates
-            double v = y + 0.5;
-            double px = map.A * 0.5 + map.B * v + map.Tx - 0.5;
-            double py = map.C * 0.5 + map.D * v + map.Ty - 0.5;
-            int row = y * width;
-            for (int x = 0; x < width; x++, px += map.A, py += map.C)
+            float* p0 = dst, p1 = dst + (outChannels == 3 ? planeSize : 0), p2 = dst + (outChannels == 3 ? 2 * planeSize : 0);
+            for (int y = 0; y < height; y++)
             {
-                int x0 = (int)Math.Floor(px), y0 = (int)Math.Floor(py);
-                float fx = (float)(px - x0), fy = (float)(py - y0);
-                if (x0 >= 0 && y0 >= 0 && x0 + 1 < sourceWidth && y0 + 1 < sourceHeight)
+                // centre of output pixel (x, y) maps to a continuous source point; minus 0.5 gives sample coordinates
+                double v = y + 0.5;
+                double px = map.A * 0.5 + map.B * v + map.Tx - 0.5;
+                double py = map.C * 0.5 + map.D * v + map.Ty - 0.5;
+                int row = y * width;
+                for (int x = 0; x < width; x++, px += map.A, py += map.C)
                 {
-                    int i00 = (y0 * sourceWidth + x0) * inChannels, i10 = i00 + sourceWidth * inChannels;
-                    for (int c = 0; c < inChannels; c++)
+                    int x0 = (int)Math.Floor(px), y0 = (int)Math.Floor(py);
+                    float fx = (float)(px - x0), fy = (float)(py - y0);
+                    float r, g, b;
+                    if (x0 >= 0 && y0 >= 0 && x0 + 1 < sourceWidth && y0 + 1 < sourceHeight)
                     {
-                        float top = src[i00 + c] + (src[i00 + inChannels + c] - src[i00 + c]) * fx;
-                        float bottom = src[i10 + c] + (src[i10 + inChannels + c] - src[i10 + c]) * fx;
-                        sample[c] = (top + (bottom - top) * fy) * inv255;
+                        byte* a = src + y0 * stride + x0 * inChannels, c = a + stride;
+                        float w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy;
+                        if (inChannels == 3)
+                        {
+                            r = a[0] * w00 + a[3] * w01 + c[0] * w10 + c[3] * w11;
+                            g = a[1] * w00 + a[4] * w01 + c[1] * w10 + c[4] * w11;
+                            b = a[2] * w00 + a[5] * w01 + c[2] * w10 + c[5] * w11;
+                        }
+                        else r = g = b = a[0] * w00 + a[1] * w01 + c[0] * w10 + c[1] * w11;
                     }
-                }
-                else if (x0 < -1 || y0 < -1 || x0 >= sourceWidth || y0 >= sourceHeight)
-                {
-                    sample.Clear();
-                }
-                else
-                {
-                    // on the border: missing neighbours are black
-                    for (int c = 0; c < inChannels; c++)
-                    {
-                        float p00 = Pixel(src, x0, y0, c), p01 = Pixel(src, x0 + 1, y0, c);
-                        float p10 = Pixel(src, x0, y0 + 1, c), p11 = Pixel(src, x0 + 1, y0 + 1, c);
-                        float top = p00 + (p01 - p00) * fx, bottom = p10 + (p11 - p10) * fx;
-                        sample[c] = (top + (bottom - top) * fy) * inv255;
-                    }
-                }
-                int o = row + x;
-                if (inChannels == outChannels)
-                {
-                    if (outChannels == 1) planes[o] = sample[0];
+                    else if (x0 < -1 || y0 < -1 || x0 >= sourceWidth || y0 >= sourceHeight)
+                        r = g = b = 0;
                     else
                     {
-                        planes[o] = sample[_sourceChannelOfPlane[0]];
-                        planes[planeSize + o] = sample[_sourceChannelOfPlane[1]];
-                        planes[2 * planeSize + o] = sample[_sourceChannelOfPlane[2]];
+                        // on the border: missing neighbours are black
+                        r = Border(src, x0, y0, fx, fy, 0);
+                        g = inChannels == 3 ? Border(src, x0, y0, fx, fy, 1) : r;
+                        b = inChannels == 3 ? Border(src, x0, y0, fx, fy, 2) : r;
+                    }
+                    int o = row + x;
+                    if (outChannels == 1)
+                        p0[o] = (inChannels == 3 ? 0.299f * r + 0.587f * g + 0.114f * b : r) * s0 + o0;
+                    else if (bgr)
+                    {
+                        p0[o] = b * s0 + o0;
+                        p1[o] = g * s1 + o1;
+                        p2[o] = r * s2 + o2;
+                    }
+                    else
+                    {
+                        p0[o] = r * s0 + o0;
+                        p1[o] = g * s1 + o1;
+                        p2[o] = b * s2 + o2;
                     }
                 }
-                else if (outChannels == 3)
-                {
-                    planes[o] = planes[planeSize + o] = planes[2 * planeSize + o] = sample[0];
-                }
-                else planes[o] = 0.299f * sample[0] + 0.587f * sample[1] + 0.114f * sample[2];
             }
         }
 
-        float Pixel(ReadOnlySpan<byte> pixels, int px, int py, int c) =>
-            px < 0 || py < 0 || px >= sourceWidth || py >= sourceHeight ? 0f : pixels[(py * sourceWidth + px) * inChannels + c];
+        float Border(byte* pixels, int x0, int y0, float fx, float fy, int channel)
+        {
+            float p00 = Pixel(pixels, x0, y0, channel), p01 = Pixel(pixels, x0 + 1, y0, channel);
+            float p10 = Pixel(pixels, x0, y0 + 1, channel), p11 = Pixel(pixels, x0 + 1, y0 + 1, channel);
+            float top = p00 + (p01 - p00) * fx, bottom = p10 + (p11 - p10) * fx;
+            return top + (bottom - top) * fy;
+        }
+
+        float Pixel(byte* pixels, int x, int y, int channel) =>
+            x < 0 || y < 0 || x >= sourceWidth || y >= sourceHeight ? 0f : pixels[y * stride + x * inChannels + channel];
     }
 
     private void Normalise(Span<float> planes, int planeSize)
@@ -137,7 +156,17 @@ public sealed class Tensorizer
         {
             Span<float> plane = planes.Slice(c * planeSize, planeSize);
             float scale = _scale[c], offset = _offset[c];
-            for (int i = 0; i < plane.Length; i++) plane[i] = Math.Clamp(plane[i], 0f, 1f) * scale + offset;
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var vectorScale = new Vector<float>(scale);
+                var vectorOffset = new Vector<float>(offset);
+                Span<Vector<float>> vectors = MemoryMarshal.Cast<float, Vector<float>>(plane);
+                for (int k = 0; k < vectors.Length; k++)
+                    vectors[k] = Vector.Min(Vector.Max(vectors[k], Vector<float>.Zero), Vector<float>.One) * vectorScale + vectorOffset;
+                i = vectors.Length * Vector<float>.Count;
+            }
+            for (; i < plane.Length; i++) plane[i] = Math.Clamp(plane[i], 0f, 1f) * scale + offset;
         }
     }
 }
