@@ -10,7 +10,7 @@ namespace TransferLearning.ML.Backbones;
 /// </summary>
 public sealed class Backbone
 {
-    private readonly Lazy<OnnxModel> _featureGraph;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Height, int Width), OnnxModel> _featureGraphs = new();
 
     private Backbone(string name, OnnxModel model, FeatureTensor features, ImagePreprocessing preprocessing, bool pretrained)
     {
@@ -19,7 +19,6 @@ public sealed class Backbone
         Features = features;
         Preprocessing = preprocessing;
         IsPretrained = pretrained;
-        _featureGraph = new Lazy<OnnxModel>(() => GraphSurgery.WithDynamicBatch(GraphSurgery.CutAt(Model, Features.Name)));
     }
 
     /// <summary>A display name (e.g. <c>mobilenetv2-imagenet</c>).</summary>
@@ -41,7 +40,18 @@ public sealed class Backbone
     public bool IsPretrained { get; }
 
     /// <summary>The graph cut at <see cref="Features"/>: images in, features out, any batch size.</summary>
-    public OnnxModel FeatureGraph => _featureGraph.Value;
+    public OnnxModel FeatureGraph => FeatureGraphFor(Preprocessing.Height, Preprocessing.Width);
+
+    /// <summary>
+    /// <see cref="FeatureGraph"/> for another input size: fully convolutional backbones with global pooling accept
+    /// any size (e.g. 96×96 for 28×28 MedMNIST images at a fifth of the 224×224 cost).
+    /// </summary>
+    public OnnxModel FeatureGraphFor(int height, int width) => _featureGraphs.GetOrAdd((height, width),
+        size => ForInputSize(GraphSurgery.WithDynamicBatch(GraphSurgery.CutAt(Model, Features.Name)), size.Height, size.Width));
+
+    /// <summary>Whether <paramref name="preprocessing"/>'s size is the one the graph was exported with.</summary>
+    internal bool IsNativeSize(ImagePreprocessing preprocessing) =>
+        preprocessing.Height == Preprocessing.Height && preprocessing.Width == Preprocessing.Width;
 
     /// <summary>Loads a pretrained ONNX CNN from a file.</summary>
     /// <param name="path">The .onnx file (external data files beside it are read too).</param>
@@ -122,6 +132,34 @@ public sealed class Backbone
         var preprocessing = options.Preprocessing ?? InferPreprocessing(model);
         preprocessing.Validate();
         return new Backbone(options.Name ?? defaultName, model, features, preprocessing, pretrained);
+    }
+
+    /// <summary>
+    /// Lets a fully convolutional feature graph take another input size than it was exported with: the input
+    /// declares the new height and width, spatial output sizes become symbolic (global pooling keeps 1×1), and the
+    /// stale intermediate shapes are dropped for ONNX Runtime to infer anew.
+    /// </summary>
+    private static OnnxModel ForInputSize(OnnxModel graph, int height, int width)
+    {
+        var input = graph.Inputs.FirstOrDefault(i => i.Rank == 4);
+        if (input is null || (input.Dimensions[2] == height && input.Dimensions[3] == width)) return graph;
+        var proto = graph.Proto.Clone();
+        foreach (var info in proto.Graph.Input.Where(i => i.Name == input.Name))
+        {
+            var dims = info.Type.TensorType.Shape.Dim;
+            dims[2] = new Onnx.Proto.TensorShapeProto.Types.Dimension { DimValue = height };
+            dims[3] = new Onnx.Proto.TensorShapeProto.Types.Dimension { DimValue = width };
+        }
+        foreach (var info in proto.Graph.Output)
+        {
+            var dims = info.Type?.TensorType?.Shape?.Dim;
+            if (dims is not { Count: 4 }) continue;
+            for (int axis = 2; axis < 4; axis++)
+                if (!(dims[axis].ValueCase == Onnx.Proto.TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && dims[axis].DimValue == 1))
+                    dims[axis] = new Onnx.Proto.TensorShapeProto.Types.Dimension { DimParam = axis == 2 ? "H_out" : "W_out" };
+        }
+        proto.Graph.ValueInfo.Clear();
+        return OnnxModel.FromBytes(Google.Protobuf.MessageExtensions.ToByteArray(proto));
     }
 
     private static ImagePreprocessing InferPreprocessing(OnnxModel model)

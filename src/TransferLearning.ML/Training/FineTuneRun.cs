@@ -12,7 +12,8 @@ internal static class FineTuneRun
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var backbone = context.Backbone;
-        var featureGraph = backbone.FeatureGraph;
+        var featureGraph = backbone.FeatureGraphFor(context.Preprocessing.Height, context.Preprocessing.Width);
+        CheckHeadFitsInputSize(context, options.Head);
         using var module = OnnxModule.FromModel(featureGraph.Proto, new OnnxModuleOptions
         {
             TrainBatchNormStatistics = options.TrainBatchNormStatistics,
@@ -42,5 +43,15 @@ internal static class FineTuneRun
 
         var classifier = ClassifierGraphBuilder.Append(module.ToOnnx(), head, featureRank: 1 + backbone.Features.Shape.Length);
         return new RunOutcome(classifier.ToByteArray(), module.InputName, run, TimeSpan.Zero);
+    }
+
+    /// <exception cref="ArgumentException">A flattening head on a spatial feature map at a non-native input size.</exception>
+    internal static void CheckHeadFitsInputSize(RunContext context, HeadOptions head)
+    {
+        var backbone = context.Backbone;
+        if (head.Pooling == HeadPooling.Flatten && backbone.Features.Kind == Onnx.FeatureKind.Spatial && !backbone.IsNativeSize(context.Preprocessing))
+            throw new ArgumentException(
+                $"A Flatten head reads {backbone.Name}'s {string.Join("×", backbone.Features.Shape)} feature map, whose size depends on the " +
+                $"input size: use the backbone's {backbone.Preprocessing.Width}×{backbone.Preprocessing.Height} input, or HeadPooling.GlobalAverage.");
     }
 }

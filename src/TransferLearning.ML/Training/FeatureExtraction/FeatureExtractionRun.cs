@@ -17,7 +17,9 @@ internal static class FeatureExtractionRun
         var clock = Stopwatch.StartNew();
         // Pool spatial maps inside ONNX Runtime so that the cache holds C floats per image, not C·H·W.
         bool pool = backbone.Features.Kind == FeatureKind.Spatial && head.Pooling == HeadPooling.GlobalAverage;
-        OnnxModel graph = pool ? WithGlobalAveragePool(backbone.FeatureGraph) : backbone.FeatureGraph;
+        FineTuneRun.CheckHeadFitsInputSize(context, head);
+        OnnxModel features = backbone.FeatureGraphFor(context.Preprocessing.Height, context.Preprocessing.Width);
+        OnnxModel graph = pool ? WithGlobalAveragePool(features) : features;
         using var ort = new OnnxRuntimeFeatureExtractor(graph, new OnnxRuntimeOptions { IntraOpThreads = context.Threads });
         var cache = new FeatureCache(options.CacheDirectory ?? FeatureCache.DefaultRoot(), backbone.Sha256,
             PreprocessingKey(context), pool ? "gap:" + backbone.Features.Name : backbone.Features.Name, ort.FeatureLength);
