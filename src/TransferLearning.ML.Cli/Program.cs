@@ -1,8 +1,27 @@
 using System.CommandLine;
-var root = new RootCommand("probe");
-var opt = new Option<int>("--epochs") { Description = "x", DefaultValueFactory = _ => 3 };
-var cmd = new Command("train", "Train");
-cmd.Options.Add(opt);
-cmd.SetAction(pr => { System.Console.WriteLine(pr.GetValue(opt)); return 0; });
-root.Subcommands.Add(cmd);
-return root.Parse(args).Invoke();
+using Microsoft.Extensions.Logging;
+using TransferLearning.ML.Cli;
+using TransferLearning.ML.Cli.Commands;
+
+using var logging = LoggerFactory.Create(builder => builder
+    .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+    .SetMinimumLevel(Environment.GetEnvironmentVariable("TL_LOG_LEVEL") is { } level && Enum.TryParse<LogLevel>(level, true, out var l) ? l : LogLevel.Warning));
+
+var root = new RootCommand("tl — transfer learning for medical images: train, evaluate, predict, export, report.")
+{
+    TrainCommand.Create(logging),
+    EvaluateCommand.Create(),
+    PredictCommand.Create(),
+    ExportCommand.Create(),
+    ReportCommand.Create(),
+    BackbonesCommand.Create(),
+    DoctorCommand.Create(),
+};
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    foreach (var error in parse.Errors) CommandRunner.Error(error.Message);
+    Console.Error.WriteLine("Run `tl --help` or `tl <command> --help` for usage.");
+    return ExitCodes.Usage;
+}
+return await parse.InvokeAsync();

@@ -1,0 +1,1 @@
+return TransferLearning.ML.Samples.DiabeticRetinopathyStudy.Run(args);

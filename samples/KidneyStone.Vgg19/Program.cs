@@ -1,0 +1,1 @@
+return TransferLearning.ML.Samples.KidneyStoneStudy.Run(args);

@@ -1,0 +1,1 @@
+return TransferLearning.ML.Samples.BackboneComparison.Run(args);

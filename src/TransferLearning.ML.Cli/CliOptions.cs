@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Globalization;
+using TransferLearning.ML.Backbones;
+using TransferLearning.ML.Data;
+using TransferLearning.ML.Training;
+
+namespace TransferLearning.ML.Cli;
+
+/// <summary>Options shared by several commands and the parsing of their values.</summary>
+internal static class CliOptions
+{
+    public static Option<string?> Weights() => new("--weights")
+    {
+        Description = "Path of a pretrained ONNX CNN to use as backbone (e.g. ../shared/models/mobilenetv2-imagenet.onnx).",
+    };
+
+    public static Option<string?> BackboneName() => new("--backbone")
+    {
+        Description = $"A catalog backbone ({string.Join(", ", BackboneCatalog.All.Select(b => b.Name))}), cached on first use; see `tl backbones`.",
+    };
+
+    public static Option<string> Model(bool required = true) => new("--model")
+    {
+        Description = "A model saved by `tl train` (*.tlmodel).", Required = required,
+    };
+
+    public static Option<int> Threads() => new("--threads")
+    {
+        Description = "Threads for libtorch and ONNX Runtime.", DefaultValueFactory = _ => Environment.ProcessorCount,
+    };
+
+    public static Backbone ResolveBackbone(string? weights, string? name, IProgress<DownloadProgress>? download, CancellationToken cancellationToken)
+    {
+        if (weights is { Length: > 0 }) return Backbone.FromOnnx(weights);
+        if (name is { Length: > 0 }) return Backbone.FromCatalog(name, progress: download, cancellationToken: cancellationToken);
+        throw new ArgumentException("Pass --weights <model.onnx> (any ONNX CNN) or --backbone <name> (see `tl backbones`).");
+    }
+
+    public static ImageDataset LoadFolder(string path, string option, IReadOnlyList<string>? classNames, IReadOnlyCollection<string>? classes,
+        int? maxPerClass, int seed, bool skipUnreadable)
+    {
+        if (!Directory.Exists(path))
+            throw new DirectoryNotFoundException($"{option} {path}: no such folder. Give a folder with one sub-folder of images per class.");
+        return ImageDataset.FromFolder(path, new ImageDatasetOptions
+        {
+            ClassNames = classNames, Classes = classes, MaxImagesPerClass = maxPerClass, Seed = seed, SkipUnreadableImages = skipUnreadable,
+        });
+    }
+
+    public static AugmentationPipeline Augmentation(string name) => name.ToLowerInvariant() switch
+    {
+        "none" => Augmentations.None,
+        "light" => Augmentations.Light,
+        "standard" => Augmentations.Standard,
+        "strong" => Augmentations.Strong,
+        "fundus" => Augmentations.Fundus,
+        _ => throw new ArgumentException($"--augment {name}: use none, light, standard, strong or fundus."),
+    };
+
+    public static ThresholdPolicy Threshold(string text)
+    {
+        string t = text.Trim().ToLowerInvariant();
+        if (t is "default" or "0.5") return ThresholdPolicy.Default;
+        if (t == "youden") return ThresholdPolicy.Youden;
+        if (t.StartsWith("sensitivity:", StringComparison.Ordinal) && double.TryParse(t[12..], NumberStyles.Float, CultureInfo.InvariantCulture, out double s))
+            return ThresholdPolicy.Sensitivity(s);
+        if (t.StartsWith("specificity:", StringComparison.Ordinal) && double.TryParse(t[12..], NumberStyles.Float, CultureInfo.InvariantCulture, out double p))
+            return ThresholdPolicy.Specificity(p);
+        if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)) return ThresholdPolicy.Fixed(value);
+        throw new ArgumentException($"--threshold {text}: use default, youden, sensitivity:0.95, specificity:0.9 or a number in (0, 1).");
+    }
+}
