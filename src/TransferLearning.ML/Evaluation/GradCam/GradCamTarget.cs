@@ -46,11 +46,26 @@ internal static class GradCamTarget
                 $"No convolution with a spatial output (H, W > 1) feeds '{scoreTensor}' in '{model.FilePath ?? "the model"}': " +
                 "Grad-CAM needs a CNN; name the 4-D tensor to explain in GradCamOptions.TargetLayer.");
         string tensor = last.Output[0];
-        while (consumers.TryGetValue(tensor, out var next) && next.Count == 1
-               && !Convolutions.Contains(next[0].OpType) && next[0].OpType is not ("Gemm" or "MatMul")
-               && IsSpatial(shapes.ShapeOf(next[0].Output[0])))
-            tensor = next[0].Output[0];
+        while (consumers.TryGetValue(tensor, out var next) && Follower(tensor, next) is { } follower
+               && !Convolutions.Contains(follower.OpType) && follower.OpType is not ("Gemm" or "MatMul")
+               && IsSpatial(shapes.ShapeOf(follower.Output[0])))
+            tensor = follower.Output[0];
         return tensor;
+    }
+
+    /// <summary>
+    /// The single node that reads <paramref name="tensor"/>, or the Mul of a SiLU/Swish written as
+    /// x · Sigmoid(x) (EfficientNet's exports), whose two readers are the Sigmoid and the Mul.
+    /// </summary>
+    private static NodeProto? Follower(string tensor, List<NodeProto> readers)
+    {
+        if (readers.Count == 1) return readers[0];
+        if (readers.Count == 2
+            && readers.SingleOrDefault(n => n.OpType == "Sigmoid") is { } sigmoid
+            && readers.SingleOrDefault(n => n.OpType == "Mul") is { } mul
+            && mul.Input.Contains(sigmoid.Output[0]) && mul.Input.Contains(tensor))
+            return mul;
+        return null;
     }
 
     private static bool IsSpatial(long[]? shape) => shape is { Length: 4 } && shape[2] > 1 && shape[3] > 1;
