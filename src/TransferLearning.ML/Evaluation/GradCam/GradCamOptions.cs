@@ -8,8 +8,8 @@ public sealed record GradCamOptions
     /// <summary>
     /// The ONNX name of the tensor whose activations are weighted (a 4-D [N, C, H, W] map). Default <c>null</c>:
     /// the output of the last convolutional block, i.e. the last Conv/QLinearConv output with H, W &gt; 1 followed
-    /// through the activations and residual additions that keep its spatial shape, up to the global pooling
-    /// (for MobileNetV2 the 1280×7×7 map fed to GlobalAveragePool).
+    /// through the activations (SiLU included), residual additions and concatenations that keep a spatial map, up
+    /// to the global pooling (for MobileNetV2 the 1280×7×7 map fed to GlobalAveragePool).
     /// </summary>
     public string? TargetLayer { get; init; }
 
