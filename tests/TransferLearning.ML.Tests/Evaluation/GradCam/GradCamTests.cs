@@ -76,15 +76,22 @@ public sealed class GradCamTests(MobileNetGradCam fixture, ITestOutputHelper out
         string directory = Directory.CreateTempSubdirectory("tl-gradcam-").FullName;
         string path = Path.Combine(directory, "cat-gradcam.png");
 
-        result.Save(path);
+        try
+        {
+            result.Save(path);
 
-        output.WriteLine($"overlay written to {path}");
-        using var bitmap = SKBitmap.Decode(path);
-        Assert.Equal((224, 224), (bitmap.Width, bitmap.Height));
-        // at the peak the overlay is pulled towards the red end of the colour map
-        var (y, x) = result.Peak;
-        SKColor peak = bitmap.GetPixel(x, y);
-        Assert.True(peak.Red > peak.Blue, $"peak pixel {peak} should be reddish");
+            output.WriteLine($"overlay written to {path}");
+            using var bitmap = SKBitmap.Decode(path);
+            Assert.Equal((224, 224), (bitmap.Width, bitmap.Height));
+            // at the peak the overlay is pulled towards the red end of the colour map
+            var (y, x) = result.Peak;
+            SKColor peak = bitmap.GetPixel(x, y);
+            Assert.True(peak.Red > peak.Blue, $"peak pixel {peak} should be reddish");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [SharedFact(MobileNetGradCam.Model)]
