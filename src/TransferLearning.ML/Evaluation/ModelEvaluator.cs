@@ -1,0 +1,64 @@
+using TransferLearning.ML.Data;
+using TransferLearning.ML.Models;
+
+namespace TransferLearning.ML.Evaluation;
+
+/// <summary>
+/// Evaluates a trained <see cref="TransferModel"/> on a labelled dataset, optionally with test-time augmentation:
+/// the probabilities of every image are the mean over the plain image and <see cref="EvaluationOptions.TtaViews"/>
+/// augmented views, view k being epoch k of a loader seeded with <see cref="EvaluationOptions.Seed"/>, so the
+/// result is the same on every run.
+/// </summary>
+public static class ModelEvaluator
+{
+    /// <summary>Metrics of <paramref name="model"/> on <paramref name="data"/>.</summary>
+    /// <param name="model">The trained model.</param>
+    /// <param name="data">Labelled images; its class names must be the model's.</param>
+    /// <param name="options">Views, bootstrap, seed, threshold; default <c>null</c>: the defaults of <see cref="EvaluationOptions"/>.</param>
+    /// <param name="cancellationToken">Stops between batches and during the bootstrap.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="data"/> is null.</exception>
+    /// <exception cref="ArgumentException">The dataset is empty or names other classes than the model.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="ImageDataException">An image cannot be read.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public static ClassificationMetrics Evaluate(TransferModel model, ImageDataset data, EvaluationOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        options ??= new EvaluationOptions();
+        float[,] probabilities = Probabilities(model, data, options, cancellationToken);
+        int[] labels = data.Samples.Select(s => s.Label).ToArray();
+        var metricsOptions = new MetricsOptions
+        {
+            Threshold = options.Threshold ?? model.DecisionThreshold ?? 0.5,
+            BootstrapSamples = options.BootstrapSamples,
+            Seed = options.Seed,
+        };
+        return MetricsCalculator.Compute(labels, probabilities, model.ClassNames, metricsOptions, cancellationToken);
+    }
+
+    /// <summary>The class probabilities <see cref="Evaluate"/> scores, one row per image in dataset order.</summary>
+    /// <param name="model">The trained model.</param>
+    /// <param name="data">The images (labels are not read).</param>
+    /// <param name="options">Views, augmentation, seed and batch size; default <c>null</c>: the defaults of <see cref="EvaluationOptions"/>.</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="data"/> is null.</exception>
+    /// <exception cref="ArgumentException">The dataset is empty or names other classes than the model.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="ImageDataException">An image cannot be read.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public static float[,] Probabilities(TransferModel model, ImageDataset data, EvaluationOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        options ??= new EvaluationOptions();
+        options.Validate();
+        if (data.Count == 0) throw new ArgumentException("The dataset to evaluate on has no images.", nameof(data));
+        if (!data.ClassNames.SequenceEqual(model.ClassNames))
+            throw new ArgumentException(
+                $"The dataset's classes ({string.Join(", ", data.ClassNames)}) are not the model's ({string.Join(", ", model.ClassNames)}); " +
+                "load it with new ImageDatasetOptions { ClassNames = model.ClassNames }.", nameof(data));
+        return model.PredictAveragedProbabilities(data, options.TtaViews, options.Augmentation ?? Augmentations.Light, options.Seed,
+            options.BatchSize, cancellationToken);
+    }
+}
