@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using TransferLearning.ML.Data;
+using TransferLearning.ML.Models;
 using TransferLearning.ML.Training;
 
 namespace TransferLearning.ML.Evaluation;
@@ -91,6 +92,41 @@ public static class RunReportBuilder
         return [.. timings.OrderBy(t => Array.IndexOf(order, t.Key) is int i && i >= 0 ? i : order.Length)];
     }
 
+    /// <summary>
+    /// Writes the evaluation report of a saved model on a labelled dataset (e.g. an external test set): metrics with
+    /// confidence intervals, confusion matrix, ROC, reliability diagram and the most confidently wrong images with
+    /// their Grad-CAM, plus <c>metrics.json</c>. Returns the path of <c>report.html</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The dataset's classes differ from the model's.</exception>
+    public static string WriteEvaluation(string outputDirectory, TransferModel model, ImageDataset data,
+        EvaluationOptions? evaluation = null, RunReportOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        options ??= new RunReportOptions();
+        options.Validate();
+        evaluation ??= new EvaluationOptions();
+        float[,] probabilities = ModelEvaluator.Probabilities(model, data, evaluation, cancellationToken);
+        int[] labels = data.Samples.Select(s => s.Label).ToArray();
+        var metrics = ModelEvaluator.Evaluate(model, data, evaluation, cancellationToken);
+        var report = new RunReport
+        {
+            Title = options.Title ?? $"{model.BackboneName} ({model.Mode}) — evaluation",
+            CreatedAt = options.CreatedAt ?? DateTimeOffset.UtcNow,
+            EvaluatedSplit = "test",
+            Dataset = new DatasetSummary(data.ClassNames, new Dictionary<string, IReadOnlyList<int>> { ["test"] = data.ClassCounts() }),
+            Configuration = [.. model.TrainingOptions, new("decisionThreshold", model.DecisionThreshold?.ToString(CultureInfo.InvariantCulture) ?? "argmax"),
+                new("testTimeAugmentationViews", evaluation.TtaViews.ToString(CultureInfo.InvariantCulture))],
+            Metrics = metrics,
+            ConfidentlyWrong = ConfidentlyWrong(model, data, labels, probabilities, Enumerable.Range(0, data.Count).ToArray(),
+                metrics.Threshold ?? 0.5, options, cancellationToken),
+            Notes = options.Notes,
+        };
+        var extra = new Dictionary<string, object?> { ["evaluatedSplit"] = "test", ["mode"] = model.Mode, ["backbone"] = model.BackboneName };
+        return RunArtifacts.Write(outputDirectory, report, extra, cancellationToken).ReportHtml;
+    }
+
     /// <summary>The most confident mistakes on the evaluated split, each with a thumbnail and a Grad-CAM of the predicted class.</summary>
     private static List<MisclassifiedExample> ConfidentlyWrong(TrainingResult result, bool onTest, RunReportOptions options,
         CancellationToken cancellationToken)
@@ -102,13 +138,20 @@ public static class RunReportBuilder
             ? test
             : result.Model.PredictProbabilities(set, cancellationToken: cancellationToken);
         double threshold = result.Metrics?.Threshold ?? result.Model.DecisionThreshold ?? 0.5;
+        return ConfidentlyWrong(result.Model, set, labels, probabilities, indices, threshold, options, cancellationToken);
+    }
+
+    private static List<MisclassifiedExample> ConfidentlyWrong(TransferModel model, ImageDataset set, int[] labels, float[,] probabilities,
+        int[] indices, double threshold, RunReportOptions options, CancellationToken cancellationToken)
+    {
+        if (options.ConfidentlyWrongLimit == 0 || set.Count == 0) return [];
         var errors = ConfidentError.Find(labels, probabilities, options.ConfidentlyWrongLimit, threshold);
         if (errors.Count == 0) return [];
 
-        var names = result.Model.ClassNames;
+        var names = model.ClassNames;
         var decoder = new ImageDecoder();
         var scratch = new DecodedImage();
-        using GradCam? gradCam = options.IncludeGradCam ? result.Model.CreateGradCam(new GradCamOptions { TargetLayer = options.GradCamLayer }) : null;
+        using GradCam? gradCam = options.IncludeGradCam ? model.CreateGradCam(new GradCamOptions { TargetLayer = options.GradCamLayer }) : null;
         var examples = new List<MisclassifiedExample>(errors.Count);
         foreach (var error in errors)
         {
