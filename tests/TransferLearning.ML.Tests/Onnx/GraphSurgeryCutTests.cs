@@ -11,7 +11,6 @@ public sealed class GraphSurgeryCutTests
 {
     [SharedTheory("models/architectures")]
     [InlineData("vgg16", 224)]
-    [InlineData("vgg19", 224)]
     [InlineData("resnet18", 224)]
     [InlineData("resnet50", 224)]
     [InlineData("inception_v3", 299)]
