@@ -79,6 +79,27 @@ public sealed class GraphSurgeryFeatureTensorTests
     }
 
     [Fact]
+    public void Feature_tensor_of_a_keras_style_head_is_the_reduced_mean_before_matmul_add_softmax()
+    {
+        var proto = SmallClassifier();
+        var graph = proto.Graph;
+        graph.Node.Clear();
+        graph.Node.Add(Node("conv", "Conv", ["x", "conv.weight", "conv.bias"], ["conv_out"], Ints("kernel_shape", 3, 3)));
+        graph.Node.Add(Node("gap", "ReduceMean", ["conv_out"], ["gap_out"], Ints("axes", 2, 3), Int("keepdims", 0)));
+        graph.Node.Add(Node("dense", "MatMul", ["gap_out", "dense.kernel"], ["dense_out"]));
+        graph.Node.Add(Node("bias", "Add", ["dense_out", "fc.bias"], ["dense_biased"]));
+        graph.Node.Add(Node("softmax", "Softmax", ["dense_biased"], ["logits"]));
+        graph.Initializer.Add(FloatTensor("dense.kernel", new float[6], 2, 3));
+        var model = OnnxModel.FromBytes(proto.ToByteArray());
+
+        var feature = GraphSurgery.FindFeatureTensor(model);
+
+        Assert.Equal("gap_out", feature.Name);
+        Assert.Equal([2L], feature.Shape);
+        Assert.Equal(FeatureKind.Pooled, feature.Kind);
+    }
+
+    [Fact]
     public void An_unknown_tensor_name_lists_near_names()
     {
         var model = OnnxModel.FromBytes(SmallClassifier().ToByteArray());
