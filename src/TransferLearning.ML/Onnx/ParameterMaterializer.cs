@@ -125,8 +125,8 @@ internal static class ParameterMaterializer
 
     /// <summary>
     /// Normal values drawn as the sum of four uniforms (Irwin-Hall), rescaled to the exact mean and variance: one
-    /// 64-bit draw and no transcendental function per value, which makes VGG's 138 M parameters take a fraction of
-    /// a second instead of seconds. Tails are cut at ±3.46 standard deviations, harmless for initial weights.
+    /// 64-bit draw and no transcendental function per value (VGG16 alone has 138 M parameters to draw). Tails are
+    /// cut at ±3.46 standard deviations, harmless for initial weights.
     /// </summary>
     private static void FillNormal(FloatBuffer values, double mean, double std, SeededStream stream) =>
         stream.Fill(values, (ref Xoshiro generator, Span<float> chunk) =>
