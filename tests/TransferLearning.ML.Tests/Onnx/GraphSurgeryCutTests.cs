@@ -35,7 +35,7 @@ public sealed class GraphSurgeryCutTests
         float[] cutValues = cutResult[0].GetTensorDataAsSpan<float>().ToArray();
         Assert.Equal(full.Length, cutValues.Length);
         float scale = full.Max(Math.Abs);
-        Assert.InRange(scale, 1e-3f, 1e4f); // activations of order one: the comparison means something
+        Assert.InRange(scale, 1e-2f, 1e2f); // activations of order one: the comparison means something
         for (int i = 0; i < full.Length; i++) Assert.Equal(full[i], cutValues[i], 1e-5f * scale);
     }
 
