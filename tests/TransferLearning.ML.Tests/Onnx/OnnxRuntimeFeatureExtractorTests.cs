@@ -41,6 +41,21 @@ public sealed class OnnxRuntimeFeatureExtractorTests
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], features[i], 1e-5f);
     }
 
+    [SharedFact("models/mobilenetv2-12-int8.onnx")]
+    public void Int8_backbone_gives_dequantized_float_features()
+    {
+        var model = OnnxModel.Load(RepositoryPaths.SharedModel("mobilenetv2-12-int8.onnx"));
+        var cut = GraphSurgery.CutAt(model, GraphSurgery.FindFeatureTensor(model).Name);
+        float[] pixels = Images(seed: 6, count: 2, channels: 3, height: 224, width: 224);
+        float[] expected = Run(cut.ToBytes(), "input", pixels, [2, 3, 224, 224], cut.Outputs[0].Name)[0];
+        using var extractor = new OnnxRuntimeFeatureExtractor(cut, TwoThreads);
+
+        float[] features = extractor.Extract(pixels, batchSize: 2);
+
+        Assert.Equal(1280, extractor.FeatureLength);
+        Assert.Equal(expected, features);
+    }
+
     [SharedFact("models/mobilenetv2-imagenet.onnx")]
     public void Concurrent_extractions_give_the_sequential_results()
     {
