@@ -1,38 +1,47 @@
 namespace TransferLearning.ML.Onnx;
 
 /// <summary>
-/// Writes a file so that readers see either the old content or the new, never a half-written one: the bytes go
+/// Writes files so that readers see either the old content or the new, never a half-written one: the bytes go
 /// to a temporary file in the target's folder (same file system, so the rename is atomic), are flushed to disk,
 /// and the temporary file is renamed over the target.
 /// </summary>
 internal static class AtomicFile
 {
-    public static void Write(string path, Action<Stream> write)
+    public static void Write(string path, Action<Stream> write) => WriteAll([(path, write)]);
+
+    /// <summary>
+    /// Writes several files that belong together (a model and its external data): every temporary file is written
+    /// and flushed first, then they are renamed in order, so a failure while writing leaves all targets untouched.
+    /// </summary>
+    public static void WriteAll(IReadOnlyList<(string Path, Action<Stream> Write)> files)
     {
-        string directory = Path.GetDirectoryName(path) ?? ".";
-        if (!Directory.Exists(directory))
-            throw new DirectoryNotFoundException($"Cannot save '{path}': the folder '{directory}' does not exist.");
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        var temporaries = new List<string>();
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None,
-                       bufferSize: 1 << 20))
+            foreach (var (path, write) in files)
             {
+                string directory = Path.GetDirectoryName(path) ?? ".";
+                if (!Directory.Exists(directory))
+                    throw new DirectoryNotFoundException($"Cannot save '{path}': the folder '{directory}' does not exist.");
+                string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+                temporaries.Add(temporary);
+                using var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None,
+                    bufferSize: 1 << 20);
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
-            File.Move(temporary, path, overwrite: true);
+            for (int i = 0; i < files.Count; i++) File.Move(temporaries[i], files[i].Path, overwrite: true);
         }
         catch
         {
-            TryDelete(temporary);
+            foreach (string temporary in temporaries) TryDelete(temporary);
             throw;
         }
     }
 
     private static void TryDelete(string path)
     {
-        try { File.Delete(path); }
+        try { if (File.Exists(path)) File.Delete(path); }
         catch (IOException) { /* the original error matters more than a stray temporary file */ }
         catch (UnauthorizedAccessException) { }
     }

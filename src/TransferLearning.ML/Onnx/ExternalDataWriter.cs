@@ -23,12 +23,15 @@ internal static class ExternalDataWriter
     /// <summary>Offsets are aligned so that runtimes can memory-map the data.</summary>
     private const int Alignment = 4096;
 
-    /// <summary>Writes the data file (atomically) and returns a copy of the model that refers to it.</summary>
-    public static ModelProto MoveWeightsToFile(ModelProto model, string modelPath)
+    /// <summary>
+    /// Writes the model and its data file together (see <see cref="AtomicFile.WriteAll"/>): the copy of the
+    /// model that is written refers to the weights in <c>&lt;file name&gt;.data</c>.
+    /// </summary>
+    public static void Save(ModelProto model, string modelPath)
     {
         string dataName = Path.GetFileName(modelPath) + ".data";
         string dataPath = Path.Combine(Path.GetDirectoryName(modelPath) ?? ".", dataName);
-        var copy = new ModelProto(model) { Graph = new GraphProto(model.Graph) };
+        var copy = model.Clone(); // tensors share their (immutable) bytes with the original
         copy.Graph.Initializer.Clear();
         var moved = new List<(TensorProto Tensor, ByteString Bytes)>();
         foreach (var tensor in model.Graph.Initializer)
@@ -45,23 +48,29 @@ internal static class ExternalDataWriter
             moved.Add((external, bytes));
         }
 
-        AtomicFile.Write(dataPath, stream =>
+        long end = 0;
+        foreach (var (tensor, bytes) in moved)
+        {
+            end += (Alignment - end % Alignment) % Alignment;
+            tensor.DataLocation = TensorProto.Types.DataLocation.External;
+            tensor.ExternalData.Add(Entry("location", dataName));
+            tensor.ExternalData.Add(Entry("offset", end.ToString(CultureInfo.InvariantCulture)));
+            tensor.ExternalData.Add(Entry("length", bytes.Length.ToString(CultureInfo.InvariantCulture)));
+            end += bytes.Length;
+        }
+
+        AtomicFile.WriteAll([(dataPath, stream =>
         {
             long offset = 0;
-            foreach (var (tensor, bytes) in moved)
+            foreach (var (_, bytes) in moved)
             {
                 long padding = (Alignment - offset % Alignment) % Alignment;
                 for (long i = 0; i < padding; i++) stream.WriteByte(0);
                 offset += padding;
                 bytes.WriteTo(stream);
-                tensor.DataLocation = TensorProto.Types.DataLocation.External;
-                tensor.ExternalData.Add(Entry("location", dataName));
-                tensor.ExternalData.Add(Entry("offset", offset.ToString(CultureInfo.InvariantCulture)));
-                tensor.ExternalData.Add(Entry("length", bytes.Length.ToString(CultureInfo.InvariantCulture)));
                 offset += bytes.Length;
             }
-        });
-        return copy;
+        }), (modelPath, stream => copy.WriteTo(stream))]);
     }
 
     /// <summary>The tensor's values as little-endian raw bytes, whichever field holds them.</summary>

@@ -55,8 +55,8 @@ public static class GraphSurgery
             }
             else if (Flattening.Contains(op))
             {
-                if (!seenLinear) { /* a reshape of the logits */ }
-                else seenFlatten = true;
+                // before any linear layer (walking back) a reshape only rearranges the logits
+                if (seenLinear) seenFlatten = true;
             }
             else if (PassThrough.Contains(op)) { }
             else if (Head.Contains(op) && !seenFlatten) { }

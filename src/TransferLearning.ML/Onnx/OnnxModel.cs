@@ -124,7 +124,8 @@ public sealed class OnnxModel
     /// <summary>
     /// Writes the model to <paramref name="path"/> atomically: to a temporary file in the same folder, flushed to
     /// disk, then renamed over the target, so an existing file is never left half-written. A model above 2 GiB is
-    /// written with its weights as external data in <c>&lt;file name&gt;.data</c> beside it.
+    /// written with its weights as external data in <c>&lt;file name&gt;.data</c> beside it (both files are
+    /// written in full before either is renamed into place).
     /// </summary>
     /// <param name="path">The target <c>.onnx</c> file; its folder must exist.</param>
     /// <exception cref="IOException">The file cannot be written.</exception>
@@ -135,10 +136,10 @@ public sealed class OnnxModel
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string fullPath = Path.GetFullPath(path);
-        ModelProto toWrite = Proto;
         if (Proto.CalculateSize() > externalDataThreshold)
-            toWrite = ExternalDataWriter.MoveWeightsToFile(Proto, fullPath);
-        AtomicFile.Write(fullPath, stream => toWrite.WriteTo(stream));
+            ExternalDataWriter.Save(Proto, fullPath);
+        else
+            AtomicFile.Write(fullPath, stream => Proto.WriteTo(stream));
     }
 
     /// <summary>A deep copy, with the same <see cref="FilePath"/> and <see cref="Sha256"/>.</summary>

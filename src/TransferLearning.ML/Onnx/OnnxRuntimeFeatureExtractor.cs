@@ -16,6 +16,8 @@ public sealed class OnnxRuntimeFeatureExtractor : IDisposable
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly int _imageLength;
+    private readonly int[] _inputShape;
+    private readonly long[] _featureShape;
     private bool _disposed;
 
     /// <summary>Creates an ONNX Runtime session for <paramref name="model"/>.</summary>
@@ -47,12 +49,12 @@ public sealed class OnnxRuntimeFeatureExtractor : IDisposable
             throw new OnnxModelException(
                 $"{what}: output {outputs[0]} is not float; cut the model at a float tensor.", model.FilePath);
 
-        InputShape = input.Dimensions.Skip(1).Select(d => checked((int)d!.Value)).ToArray();
-        _imageLength = InputShape[0] * InputShape[1] * InputShape[2];
+        _inputShape = input.Dimensions.Skip(1).Select(d => checked((int)d!.Value)).ToArray();
+        _imageLength = _inputShape[0] * _inputShape[1] * _inputShape[2];
         long[] featureShape = outputs[0].Dimensions.Skip(1).All(d => d is not null)
             ? outputs[0].Dimensions.Skip(1).Select(d => d!.Value).ToArray()
             : GraphSurgery.DescribeTensor(model, outputs[0].Name).Shape;
-        FeatureShape = featureShape;
+        _featureShape = featureShape;
         FeatureLength = checked((int)featureShape.Aggregate(1L, (a, b) => a * b));
         _inputNames = [input.Name];
         _outputNames = [outputs[0].Name];
@@ -73,11 +75,11 @@ public sealed class OnnxRuntimeFeatureExtractor : IDisposable
     /// <summary>The number of feature values per image (the output's shape without the batch, multiplied out).</summary>
     public int FeatureLength { get; }
 
-    /// <summary>The output's shape without the batch, e.g. <c>[1280,1,1]</c>.</summary>
-    public long[] FeatureShape { get; }
+    /// <summary>The output's shape without the batch, e.g. <c>[1280,1,1]</c> (a copy).</summary>
+    public long[] FeatureShape => (long[])_featureShape.Clone();
 
-    /// <summary>The image shape the model expects: channels, height, width.</summary>
-    public int[] InputShape { get; }
+    /// <summary>The image shape the model expects: channels, height, width (a copy).</summary>
+    public int[] InputShape => (int[])_inputShape.Clone();
 
     /// <summary>
     /// Extracts features for <c>images.Length / (C*H*W)</c> images, <paramref name="batchSize"/> at a time.
@@ -96,7 +98,7 @@ public sealed class OnnxRuntimeFeatureExtractor : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         if (images.Length % _imageLength != 0)
             throw new ArgumentException(
-                $"images holds {images.Length} values, not a whole number of {InputShape[0]}x{InputShape[1]}x{InputShape[2]} images.",
+                $"images holds {images.Length} values, not a whole number of {string.Join("x", _inputShape)} images.",
                 nameof(images));
         int count = images.Length / _imageLength;
         if (features.Length != (long)count * FeatureLength)
@@ -104,8 +106,8 @@ public sealed class OnnxRuntimeFeatureExtractor : IDisposable
                 $"features holds {features.Length} values; {count} image(s) need {(long)count * FeatureLength} ({FeatureLength} each).",
                 nameof(features));
 
-        long[] inputShape = [batchSize, InputShape[0], InputShape[1], InputShape[2]];
-        long[] outputShape = [batchSize, .. FeatureShape];
+        long[] inputShape = [batchSize, _inputShape[0], _inputShape[1], _inputShape[2]];
+        long[] outputShape = [batchSize, .. _featureShape];
         fixed (float* imagePointer = images)
         fixed (float* featurePointer = features)
         {
