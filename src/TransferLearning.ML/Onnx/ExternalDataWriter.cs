@@ -1,3 +1,4 @@
+using TransferLearning.ML.Runtime;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Google.Protobuf;

@@ -1,3 +1,4 @@
+using TransferLearning.ML.Runtime;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime.Tensors;

@@ -88,12 +88,15 @@ public sealed class OnnxModelLoadSaveTests : IDisposable
     }
 
     [Fact]
-    public void Save_to_a_missing_folder_fails_and_leaves_nothing_behind()
+    public void Save_creates_a_missing_folder_and_leaves_no_temporary_file()
     {
         var model = OnnxModel.FromBytes(SmallClassifier().ToByteArray());
+        string path = Path.Combine(_folder, "absent", "model.onnx");
 
-        Assert.Throws<DirectoryNotFoundException>(() => model.Save(Path.Combine(_folder, "absent", "model.onnx")));
-        Assert.Empty(Directory.EnumerateFileSystemEntries(_folder));
+        model.Save(path);
+
+        Assert.Equal(model.ToBytes(), File.ReadAllBytes(path));
+        Assert.Equal([path], Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(path)!));
     }
 
     [Fact]

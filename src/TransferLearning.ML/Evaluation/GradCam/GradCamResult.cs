@@ -1,3 +1,4 @@
+using TransferLearning.ML.Runtime;
 using TransferLearning.ML.Data;
 
 namespace TransferLearning.ML.Evaluation;

@@ -1,3 +1,4 @@
+using TransferLearning.ML.Runtime;
 using ScottPlot;
 using SkiaSharp;
 

@@ -1,3 +1,4 @@
+using TransferLearning.ML.Runtime;
 using System.Globalization;
 using System.Xml;
 using System.Xml.Linq;

@@ -1,3 +1,4 @@
+using TransferLearning.ML.Runtime;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 

@@ -1,3 +1,4 @@
+using TransferLearning.ML.Runtime;
 namespace TransferLearning.ML.Evaluation;
 
 /// <summary>
