@@ -34,6 +34,8 @@ public static class WebDemoApplication
             form.MultipartBodyLengthLimit = settings.MaxRequestBodyBytes;
             form.ValueCountLimit = 16;
         });
+        // one line per request is noise for a demo; startup, warnings and errors stay (override with --Logging:...)
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddSingleton(settings);
         // from a factory, so the container disposes the model (and its ONNX Runtime session) with the app
         builder.Services.AddSingleton(_ => model);
