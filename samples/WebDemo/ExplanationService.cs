@@ -15,6 +15,7 @@ namespace TransferLearning.ML.WebDemo;
 /// </remarks>
 public sealed class ExplanationService
 {
+    // the network Grad-CAM will differentiate once the library's implementation is wired in
     private readonly TransferModel _model;
 
     /// <summary>Explains predictions of <paramref name="model"/>.</summary>
@@ -37,7 +38,6 @@ public sealed class ExplanationService
         ArgumentNullException.ThrowIfNull(encodedImage);
         ArgumentNullException.ThrowIfNull(prediction);
         cancellationToken.ThrowIfCancellationRequested();
-        _ = _model;
         return null;
     }
 }
