@@ -26,7 +26,7 @@ internal static class OnnxRuntimeReference
         {
             if (!node.Output.Any(needed.Contains)) continue;
             kept.Add(node);
-            foreach (string input in node.Input) needed.Add(input);
+            foreach (string name in node.Input) needed.Add(name);
         }
         kept.Reverse();
         copy.Graph.Node.Clear();
