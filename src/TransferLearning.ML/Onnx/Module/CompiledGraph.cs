@@ -19,6 +19,9 @@ internal sealed class CompiledNode(NodeProto proto, IOnnxOperator op, int[] inpu
     /// <summary>Computed slots no later node reads: released right after this node ran.</summary>
     public int[] Release { get; set; } = [];
 
+    /// <summary>The first input is a computed tensor this node is the last reader of.</summary>
+    public bool LastReaderOfFirstInput { get; set; }
+
     /// <summary>Indices into <see cref="CompiledGraph.Parameters"/> this node uses, directly or through aliases.</summary>
     public int[] ParameterIndices { get; set; } = [];
 }

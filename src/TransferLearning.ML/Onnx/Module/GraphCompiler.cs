@@ -199,9 +199,22 @@ internal static class GraphCompiler
         };
     }
 
+    /// <summary>
+    /// Operators whose output never shares storage with another live tensor (unlike Reshape, Slice or Identity,
+    /// which return views): only such an output may be overwritten in place by its last reader.
+    /// </summary>
+    private static readonly HashSet<string> FreshOutput = new(StringComparer.Ordinal)
+    {
+        "Conv", "Gemm", "MatMul", "BatchNormalization", "Add", "Sub", "Mul", "Div", "Sum", "Concat", "MaxPool",
+        "AveragePool", "GlobalAveragePool", "Relu", "Clip", "Sigmoid", "LeakyRelu", "HardSigmoid", "HardSwish",
+        "QLinearConv", "QLinearAdd", "QLinearMatMul", "QLinearGlobalAveragePool", "QuantizeLinear",
+    };
+
     /// <summary>Each computed slot is released after its last reader; preamble outputs live for the whole pass.</summary>
     private static void AssignReleases(CompiledNode[] nodes, List<SlotKind> kinds, HashSet<int> preambleSlots, int outputSlot)
     {
+        var producers = new Dictionary<int, CompiledNode>();
+        foreach (CompiledNode node in nodes) producers[node.Output] = node;
         var lastUse = new Dictionary<int, int>();
         for (int n = 0; n < nodes.Length; n++)
             foreach (int s in nodes[n].Inputs)
@@ -215,6 +228,10 @@ internal static class GraphCompiler
             bool read = lastUse.ContainsKey(nodes[n].Output) || nodes[n].Output == outputSlot || preambleSlots.Contains(nodes[n].Output);
             if (!read) (releases[n] ??= []).Add(nodes[n].Output);
             nodes[n].Release = releases[n]?.ToArray() ?? [];
+            int first = nodes[n].Inputs.Length > 0 ? nodes[n].Inputs[0] : -1;
+            nodes[n].LastReaderOfFirstInput = first >= 0 && nodes[n].Release.Contains(first)
+                && nodes[n].Inputs.Count(s => s == first) == 1
+                && producers.TryGetValue(first, out CompiledNode? producer) && FreshOutput.Contains(producer.Proto.OpType);
         }
     }
 

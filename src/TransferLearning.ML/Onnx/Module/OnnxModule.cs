@@ -180,6 +180,7 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
             values[_graph.InputSlot] = input.detach().requires_grad_(true);
 
         var context = new OperatorRunContext(training, _options.TrainBatchNormStatistics);
+        OperatorRunContext overwriting = context with { MayOverwriteInput = true };
         IDisposable? noGrad = null;
         int n = 0;
         try
@@ -189,9 +190,13 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
                 if (n == _graph.PreambleCount && noGradEnd > n && is_grad_enabled()) noGrad = no_grad();
                 if (n == noGradEnd && noGrad is not null) { noGrad.Dispose(); noGrad = null; }
                 CompiledNode node = nodes[n];
-                Tensor result = node.Operator.Run(new NodeInputs(values, node.Inputs), context);
-                foreach (int s in node.Inputs)
-                    if (s >= 0 && ReferenceEquals(result, values[s])) { result = result.alias(); break; }
+                bool overwrite = node.LastReaderOfFirstInput && (keep is null || !keep[node.Inputs[0]]) && !is_grad_enabled();
+                Tensor result = node.Operator.Run(new NodeInputs(values, node.Inputs), overwrite ? overwriting : context);
+                if (overwrite && ReferenceEquals(result, values[node.Inputs[0]]))
+                    values[node.Inputs[0]] = null; // the result took over the input's handle
+                else
+                    foreach (int s in node.Inputs)
+                        if (s >= 0 && ReferenceEquals(result, values[s])) { result = result.alias(); break; }
                 if (extrasAsLeaves && keep is not null && keep[node.Output])
                 {
                     Tensor leaf = result.detach().requires_grad_(true);
@@ -201,7 +206,7 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
                 values[node.Output] = result;
                 foreach (int s in node.Release)
                 {
-                    if (keep is not null && keep[s]) continue;
+                    if (keep is not null && keep[s] || values[s] is null) continue;
                     values[s]!.Dispose();
                     values[s] = null;
                 }

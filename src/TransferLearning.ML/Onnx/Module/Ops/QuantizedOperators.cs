@@ -29,6 +29,13 @@ internal static class QuantizedOperators
     private readonly record struct QuantRange(double Min, double Max)
     {
         public Tensor Apply(Tensor x) => x.clamp(Min, Max);
+
+        /// <summary>Clamps a freshly computed tensor in place (autograd allows it: no operator saved it).</summary>
+        public Tensor ApplyInPlace(Tensor fresh)
+        {
+            fresh.clamp_(Min, Max);
+            return fresh;
+        }
     }
 
     private static IOnnxOperator QuantizeLinear(OperatorBuildContext context)
@@ -72,8 +79,7 @@ internal static class QuantizedOperators
         var kind = range.Min >= 0 ? OperatorKind.LinearWithActivation : OperatorKind.Linear;
         return new DelegateOperator(kind, (in NodeInputs x, in OperatorRunContext _) =>
         {
-            using Tensor y = ConvolutionOperators.Apply(geometry, groups, x[0], weight, bias);
-            return range.Apply(y);
+            return range.ApplyInPlace(ConvolutionOperators.Apply(geometry, groups, x[0], weight, bias));
         });
     }
 
@@ -85,8 +91,7 @@ internal static class QuantizedOperators
         var kind = b is not null ? OperatorKind.Linear : OperatorKind.Other;
         return new DelegateOperator(kind, (in NodeInputs x, in OperatorRunContext _) =>
         {
-            using Tensor y = (a ?? x[0]).matmul(b ?? x[3]);
-            return range.Apply(y);
+            return range.ApplyInPlace((a ?? x[0]).matmul(b ?? x[3]));
         });
     }
 
@@ -98,8 +103,7 @@ internal static class QuantizedOperators
         var kind = a is null && b is null ? OperatorKind.Merge : OperatorKind.Other;
         return new DelegateOperator(kind, (in NodeInputs x, in OperatorRunContext _) =>
         {
-            using Tensor y = (a ?? x[0]).add(b ?? x[3]);
-            return range.Apply(y);
+            return range.ApplyInPlace((a ?? x[0]).add(b ?? x[3]));
         });
     }
 
@@ -114,8 +118,7 @@ internal static class QuantizedOperators
             long[] dims = channelsLast
                 ? Enumerable.Range(1, (int)input.dim() - 2).Select(i => (long)i).ToArray()
                 : PoolingOperators.SpatialDims(input);
-            using Tensor y = input.mean(dims, keepdim: true);
-            return range.Apply(y);
+            return range.ApplyInPlace(input.mean(dims, keepdim: true));
         });
     }
 
