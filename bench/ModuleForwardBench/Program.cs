@@ -10,6 +10,7 @@ const int Batch = 32, Size = 224, Threads = 2;
 string modelPath = args.Length > 0 ? args[0] : DefaultModelPath();
 int iterations = args.Length > 1 ? int.Parse(args[1]) : 5;
 torch.set_num_threads(Threads);
+Console.WriteLine($"allocator: {TransferLearning.ML.Runtime.NativeAllocator.EnsureApplied()}");
 Console.WriteLine($"model {modelPath}; batch {Batch}, {Size}x{Size}, {Threads} threads, {iterations} timed iterations after warm-up");
 
 byte[] bytes = File.ReadAllBytes(modelPath);

@@ -181,7 +181,6 @@ internal static class GraphCompiler
 
         CompiledNode[] ordered = [.. preamble, .. main];
         AssignReleases(ordered, slotKinds, preambleSlots, outputSlot);
-        var keptSet = new HashSet<NodeProto>(sorted);
         return new CompiledGraph
         {
             Opset = opset,

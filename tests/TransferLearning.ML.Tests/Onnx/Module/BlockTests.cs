@@ -1,11 +1,12 @@
 using TransferLearning.ML.Onnx.Module;
 using TransferLearning.ML.Tests.Infrastructure;
+using Xunit.Abstractions;
 using TransferLearning.ML.Onnx.Proto;
 
 namespace TransferLearning.ML.Tests.Onnx.Module;
 
 /// <summary>Blocks follow each architecture's structure.</summary>
-public sealed class BlockTests
+public sealed class BlockTests(ITestOutputHelper output)
 {
     [SharedFact("models/architectures/vgg16.onnx")]
     public void Vgg16_has_five_feature_blocks_and_a_classifier()
@@ -35,6 +36,7 @@ public sealed class BlockTests
     public void Architecture_splits_into_a_plausible_number_of_blocks(string architecture, int min, int max)
     {
         using var module = OnnxModule.FromModel(ModuleFixtures.Architecture(architecture));
+        foreach (ModuleBlock block in module.Blocks) output.WriteLine(block.ToString());
         Assert.InRange(module.Blocks.Count, min, max);
     }
 
