@@ -11,12 +11,15 @@ public sealed class BlockTests(ITestOutputHelper output)
     [SharedFact("models/architectures/vgg16.onnx")]
     public void Vgg16_has_five_feature_blocks_and_a_classifier()
     {
-        ModelProto model = ModuleFixtures.Architecture("vgg16");
-        using var full = OnnxModule.FromModel(model);
-        Assert.Equal(6, full.Blocks.Count);
-        Assert.All(full.Blocks.Take(5), b => Assert.Contains("MaxPool", b.NodeNames[^1]));
-        using var features = OnnxModule.FromModel(model, new OnnxModuleOptions { OutputName = ModuleFixtures.FeatureTensor(model) });
-        Assert.Equal(5, features.Blocks.Count);
+        using (var full = OnnxModule.FromModel(ModuleFixtures.Architecture("vgg16")))
+        {
+            Assert.Equal(6, full.Blocks.Count);
+            Assert.All(full.Blocks.Take(5), b => Assert.Contains("MaxPool", b.NodeNames[^1]));
+            Assert.Contains("Gemm", full.Blocks[5].NodeNames[^1]);
+        }
+        ModelProto model = ModuleFixtures.ArchitectureFeatures("vgg16", out string features);
+        using var cut = OnnxModule.FromModel(model, new OnnxModuleOptions { OutputName = features });
+        Assert.Equal(5, cut.Blocks.Count);
     }
 
     [SharedFact("models/mobilenetv2-imagenet.onnx")]

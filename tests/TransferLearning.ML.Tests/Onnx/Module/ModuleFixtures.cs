@@ -13,6 +13,16 @@ internal static class ModuleFixtures
     public static ModelProto Architecture(string name, int seed = 7) =>
         SeededWeights.Apply(Read(RepositoryPaths.SharedArchitecture(name)), seed);
 
+    /// <summary>The part of an architecture graph that computes its feature tensor (the classifier's input), with
+    /// seeded weights; <paramref name="featureTensor"/> names that tensor.</summary>
+    public static ModelProto ArchitectureFeatures(string name, out string featureTensor, int seed = 7)
+    {
+        ModelProto graph = Read(RepositoryPaths.SharedArchitecture(name));
+        featureTensor = FeatureTensor(graph);
+        OnnxRuntimeReference.PruneTo(graph, featureTensor);
+        return SeededWeights.Apply(graph, seed);
+    }
+
     public static ModelProto MobileNetV2() => Read(RepositoryPaths.SharedModel("mobilenetv2-imagenet.onnx"));
 
     /// <summary>The tensor a classifier head replaces: the output of GlobalAveragePool, else the input of the first Gemm.</summary>

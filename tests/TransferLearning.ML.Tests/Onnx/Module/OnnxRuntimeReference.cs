@@ -20,17 +20,7 @@ internal static class OnnxRuntimeReference
                 Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
             });
         // ONNX Runtime still runs nodes the requested output does not need: drop them
-        var needed = new HashSet<string> { outputName };
-        var kept = new List<NodeProto>();
-        foreach (NodeProto node in copy.Graph.Node.Reverse())
-        {
-            if (!node.Output.Any(needed.Contains)) continue;
-            kept.Add(node);
-            foreach (string name in node.Input) needed.Add(name);
-        }
-        kept.Reverse();
-        copy.Graph.Node.Clear();
-        copy.Graph.Node.Add(kept);
+        PruneTo(copy, outputName);
         // the exports fix the image size; let ONNX Runtime take any, as the module does
         foreach (ValueInfoProto graphInput in copy.Graph.Input.Where(i => i.Name == inputName))
             foreach (var dim in graphInput.Type.TensorType.Shape.Dim.Skip(2)) dim.DimParam = "spatial";
@@ -40,6 +30,25 @@ internal static class OnnxRuntimeReference
         using var runOptions = new RunOptions();
         using var outputs = session.Run(runOptions, [inputName], [value], [outputName]);
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+    }
+
+    /// <summary>Keeps only the nodes <paramref name="outputName"/> depends on, and the graph inputs they read.</summary>
+    public static void PruneTo(ModelProto model, string outputName)
+    {
+        var needed = new HashSet<string> { outputName };
+        var kept = new List<NodeProto>();
+        foreach (NodeProto node in model.Graph.Node.Reverse())
+        {
+            if (!node.Output.Any(needed.Contains)) continue;
+            kept.Add(node);
+            foreach (string name in node.Input) needed.Add(name);
+        }
+        kept.Reverse();
+        model.Graph.Node.Clear();
+        model.Graph.Node.Add(kept);
+        var inputs = model.Graph.Input.Where(i => needed.Contains(i.Name)).ToList();
+        model.Graph.Input.Clear();
+        model.Graph.Input.Add(inputs);
     }
 
     /// <summary>max|a - b| relative to the reference's scale: max|a-b| / max(1, max|reference|).</summary>
