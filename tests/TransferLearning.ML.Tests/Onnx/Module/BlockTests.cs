@@ -29,6 +29,14 @@ public sealed class BlockTests(ITestOutputHelper output)
         Assert.InRange(module.Blocks.Count, 17, 19);
     }
 
+    [SharedFact("models/mobilenetv2-12-int8.onnx")]
+    public void Int8_mobilenet_splits_like_the_float_one()
+    {
+        using var module = OnnxModule.FromModel(ModuleFixtures.Read(RepositoryPaths.SharedModel("mobilenetv2-12-int8.onnx")));
+        foreach (ModuleBlock block in module.Blocks) output.WriteLine(block.ToString());
+        Assert.InRange(module.Blocks.Count, 17, 19);
+    }
+
     [SharedTheory("models/architectures")]
     [InlineData("resnet18", 4, 12)]
     [InlineData("resnet50", 4, 20)]
