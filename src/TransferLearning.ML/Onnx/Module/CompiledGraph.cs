@@ -27,15 +27,34 @@ internal sealed class CompiledNode(NodeProto proto, IOnnxOperator op, int[] inpu
 }
 
 /// <summary>A float initializer (or a weight derived from a quantised one) that trains.</summary>
-internal sealed record GraphParameter(string OnnxName, Parameter Value, ParameterRole Role, bool Derived)
+internal sealed class GraphParameter(string onnxName, Parameter value, ParameterRole role, bool derived)
 {
+    public string OnnxName { get; } = onnxName;
+
+    /// <summary>The current parameter object; replaced when the module is moved or converted.</summary>
+    public Parameter Value { get; set; } = value;
+
+    public ParameterRole Role { get; } = role;
+
+    /// <summary>Computed from constants by an operator (a dequantised weight) rather than read from an initializer.</summary>
+    public bool Derived { get; } = derived;
+
     public int Slot { get; set; } = -1;
     public string RegisteredName { get; set; } = "";
 }
 
 /// <summary>A tensor that is state but not trained (running statistics), or a constant (shapes, indices, Constant nodes).</summary>
-internal sealed record GraphBuffer(string OnnxName, Tensor Value, ParameterRole Role, bool IsConstant, int Slot)
+internal sealed class GraphBuffer(string onnxName, Tensor value, ParameterRole role, bool isConstant, int slot)
 {
+    public string OnnxName { get; } = onnxName;
+
+    /// <summary>The current tensor; replaced when the module is moved or converted.</summary>
+    public Tensor Value { get; set; } = value;
+
+    public ParameterRole Role { get; } = role;
+    public bool IsConstant { get; } = isConstant;
+    public int Slot { get; } = slot;
+
     public string RegisteredName { get; set; } = "";
 }
 

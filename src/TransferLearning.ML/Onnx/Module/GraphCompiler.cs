@@ -57,9 +57,10 @@ internal static class GraphCompiler
                 (name, value, role) =>
                 {
                     var parameter = new Parameter(value.to_type(ScalarType.Float32), requires_grad: true);
-                    parameters.Add(new GraphParameter(name, parameter, role, Derived: true));
+                    var declaredParameter = new GraphParameter(name, parameter, role, derived: true);
+                    parameters.Add(declaredParameter);
                     declared.Add(parameters.Count - 1);
-                    return parameter;
+                    return declaredParameter;
                 });
             IOnnxOperator op;
             try { op = factory(context); }
@@ -133,7 +134,7 @@ internal static class GraphCompiler
                 if (trainable)
                 {
                     int slot = Slot(name, SlotKind.Parameter);
-                    parameters.Add(new GraphParameter(name, new Parameter(tensor, requires_grad: true), role, Derived: false) { Slot = slot });
+                    parameters.Add(new GraphParameter(name, new Parameter(tensor, requires_grad: true), role, derived: false) { Slot = slot });
                     parameterBySlot[slot] = parameters.Count - 1;
                     inputs[i] = slot;
                 }

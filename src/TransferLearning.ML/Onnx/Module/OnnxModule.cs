@@ -44,7 +44,8 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         foreach (GraphBuffer b in graph.Buffers)
         {
             b.RegisteredName = UniqueName(b.OnnxName, used);
-            register_buffer(b.RegisteredName, b.Value, persistent: !b.IsConstant);
+            // constants are persistent too: TorchSharp moves only persistent buffers in to(device/dtype)
+            register_buffer(b.RegisteredName, b.Value, persistent: true);
         }
         _blocks = BlockPartition.Build(graph);
         _noGradEnd = graph.PreambleCount;
@@ -230,6 +231,21 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         ReleaseComputed(values, keep);
         if (keep is not null && keep[_graph.OutputSlot]) values[_graph.OutputSlot] = output;
         return output;
+    }
+
+    /// <summary>
+    /// After <c>to(device)</c> or <c>to(dtype)</c> replaced the registered parameters and buffers, points the
+    /// compiled graph at the new ones.
+    /// </summary>
+    protected override void _toEpilog(ScalarType? dtype, Device? device, bool non_blocking)
+    {
+        base._toEpilog(dtype, device, non_blocking);
+        var parameters = named_parameters(false).ToDictionary(p => p.name, p => p.parameter);
+        foreach (GraphParameter p in _graph.Parameters)
+            if (parameters.TryGetValue(p.RegisteredName, out Parameter? moved)) p.Value = moved;
+        var buffers = named_buffers(false).ToDictionary(b => b.name, b => b.buffer);
+        foreach (GraphBuffer b in _graph.Buffers)
+            if (buffers.TryGetValue(b.RegisteredName, out Tensor? moved)) b.Value = moved;
     }
 
     /// <summary>Disposes computed tensors still held (preamble aliases), except kept ones.</summary>

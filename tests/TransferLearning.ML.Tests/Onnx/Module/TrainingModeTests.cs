@@ -52,6 +52,25 @@ public sealed class TrainingModeTests
         Assert.True(module.forward(input).eq(0).sum().item<long>() > 0);
     }
 
+    [Fact]
+    public void Converting_the_module_to_double_keeps_the_graph_working()
+    {
+        ModelProto model = new TinyGraph([2, 3, 8, 8]).Ints("shape", 0, -1)
+            .Weight("w", [4, 3, 3, 3], 1).Weight("g", [4], 2, offset: 1f).Weight("b", [4], 3).Weight("m", [4], 4).Weight("v", [4], 5, offset: 2f)
+            .Node("Conv", ["x", "w"], "c").Node("BatchNormalization", ["c", "g", "b", "m", "v"], "n")
+            .Node("Reshape", ["n", "shape"], "y").Model;
+        using var module = OnnxModule.FromModel(model);
+        module.eval();
+        using var scope = NewDisposeScope();
+        Tensor input = torch.randn(2, 3, 8, 8, generator: new Generator(6));
+        float[] single = ModuleFixtures.ToArray(module.forward(input));
+        module.to(ScalarType.Float64);
+        Tensor output = module.forward(input.to_type(ScalarType.Float64));
+        Assert.Equal(ScalarType.Float64, output.dtype);
+        float[] converted = ModuleFixtures.ToArray(output.to_type(ScalarType.Float32));
+        Assert.True(OnnxRuntimeReference.RelativeError(converted, single) <= 1e-5);
+    }
+
     private static Tensor RunningMean(OnnxModule module) =>
         module.named_buffers().Single(b => b.name == "m").buffer;
 }
