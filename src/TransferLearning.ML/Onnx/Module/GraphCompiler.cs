@@ -201,7 +201,8 @@ internal static class GraphCompiler
 
     /// <summary>
     /// Operators whose output never shares storage with another live tensor (unlike Reshape, Slice or Identity,
-    /// which return views): only such an output may be overwritten in place by its last reader.
+    /// which return views): a tensor may be overwritten in place by its last reader only when it was produced by
+    /// such an operator and every reader is one too, so no view of it can outlive that last reader.
     /// </summary>
     private static readonly HashSet<string> FreshOutput = new(StringComparer.Ordinal)
     {
@@ -216,9 +217,14 @@ internal static class GraphCompiler
         var producers = new Dictionary<int, CompiledNode>();
         foreach (CompiledNode node in nodes) producers[node.Output] = node;
         var lastUse = new Dictionary<int, int>();
+        var readers = new Dictionary<int, List<CompiledNode>>();
         for (int n = 0; n < nodes.Length; n++)
             foreach (int s in nodes[n].Inputs)
-                if (s >= 0 && kinds[s] == SlotKind.Computed && !preambleSlots.Contains(s)) lastUse[s] = n;
+            {
+                if (s < 0) continue;
+                (readers.TryGetValue(s, out var list) ? list : readers[s] = []).Add(nodes[n]);
+                if (kinds[s] == SlotKind.Computed && !preambleSlots.Contains(s)) lastUse[s] = n;
+            }
         var releases = new List<int>[nodes.Length];
         foreach (var (slot, n) in lastUse)
             if (slot != outputSlot) (releases[n] ??= []).Add(slot);
@@ -231,7 +237,8 @@ internal static class GraphCompiler
             int first = nodes[n].Inputs.Length > 0 ? nodes[n].Inputs[0] : -1;
             nodes[n].LastReaderOfFirstInput = first >= 0 && nodes[n].Release.Contains(first)
                 && nodes[n].Inputs.Count(s => s == first) == 1
-                && producers.TryGetValue(first, out CompiledNode? producer) && FreshOutput.Contains(producer.Proto.OpType);
+                && producers.TryGetValue(first, out CompiledNode? producer) && FreshOutput.Contains(producer.Proto.OpType)
+                && readers[first].All(reader => FreshOutput.Contains(reader.Proto.OpType));
         }
     }
 
