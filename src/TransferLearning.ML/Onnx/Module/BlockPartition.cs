@@ -100,7 +100,7 @@ internal static class BlockPartition
                 .Where(p => owner[p] == b || owner[p] < 0 && b == 0)
                 .Select(p => graph.Parameters[p].OnnxName).ToList();
             blocks.Add(new ModuleBlock(b, Name(nodeNames, b), nodeNames, parameterNames,
-                graph.SlotNames[nodes[first + e].Output], first + s, first + e + 1));
+                graph.SlotNames[nodes[first + e].Output], first + e + 1));
         }
         return blocks;
     }

@@ -66,7 +66,6 @@ internal sealed class GraphBuffer(string onnxName, Tensor value, ParameterRole r
 /// </summary>
 internal sealed class CompiledGraph
 {
-    public required int Opset { get; init; }
     public required CompiledNode[] Nodes { get; init; }
     public required int PreambleCount { get; init; }
     public required string[] SlotNames { get; init; }
@@ -82,9 +81,6 @@ internal sealed class CompiledGraph
     public required List<NodeProto> KeptNodes { get; init; }
 
     public int SlotCount => SlotNames.Length;
-
-    /// <summary>The nodes after the preamble, in execution order: what blocks partition.</summary>
-    public ArraySegment<CompiledNode> MainNodes => new(Nodes, PreambleCount, Nodes.Length - PreambleCount);
 
     /// <summary>The slot of a tensor by its ONNX name, or -1.</summary>
     public int SlotOf(string name) => Array.IndexOf(SlotNames, name);

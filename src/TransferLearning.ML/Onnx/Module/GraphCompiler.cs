@@ -76,14 +76,14 @@ internal static class GraphCompiler
             builds.Add((node, op, context));
         }
 
-        return Assemble(builds, derivedByNode, parameters, initializers, constants, producers, inputName, outputName, defaultOpset, sorted);
+        return Assemble(builds, derivedByNode, parameters, initializers, constants, producers, inputName, outputName, sorted);
     }
 
     private static CompiledGraph Assemble(
         List<(NodeProto Node, IOnnxOperator Op, OperatorBuildContext Context)> builds,
         Dictionary<NodeProto, List<int>> derivedByNode, List<GraphParameter> parameters,
         Dictionary<string, TensorProto> initializers, Dictionary<string, TensorProto> constants,
-        Dictionary<string, NodeProto> producers, string inputName, string outputName, int opset, List<NodeProto> sorted)
+        Dictionary<string, NodeProto> producers, string inputName, string outputName, List<NodeProto> sorted)
     {
         var slotNames = new List<string>();
         var slotKinds = new List<SlotKind>();
@@ -184,7 +184,6 @@ internal static class GraphCompiler
         AssignReleases(ordered, slotKinds, preambleSlots, outputSlot);
         return new CompiledGraph
         {
-            Opset = opset,
             Nodes = ordered,
             PreambleCount = preamble.Count,
             SlotNames = slotNames.ToArray(),
@@ -327,6 +326,6 @@ internal static class GraphCompiler
     {
         foreach (OperatorSetIdProto opset in model.OpsetImport)
             if (OperatorRegistry.NormaliseDomain(opset.Domain) == domain) return (int)opset.Version;
-        return domain == OperatorRegistry.DefaultDomain ? 1 : 1;
+        return 1; // an operator set the model does not import: its first version
     }
 }

@@ -71,11 +71,7 @@ internal sealed class OperatorBuildContext
 
     public long[]? Ints(string name) => Find(name)?.Ints.ToArray();
 
-    public float[]? Floats(string name) => Find(name)?.Floats.ToArray();
-
     public string? String(string name) => Find(name)?.S.ToStringUtf8();
-
-    public TensorProto? TensorAttribute(string name) => Find(name)?.T;
 
     public bool HasAttribute(string name) => Find(name) is not null;
 
