@@ -34,6 +34,17 @@ internal static class TensorData
     /// <exception cref="NotSupportedException">The type is not numeric, or the data lives in an external file.</exception>
     public static float[] ToFloatArray(TensorProto tensor)
     {
+        if ((DataType)tensor.DataType == DataType.Float && tensor.DataLocation != TensorProto.Types.DataLocation.External)
+        {
+            if (tensor.RawData.Length == 0) return tensor.FloatData.ToArray();
+            if (BitConverter.IsLittleEndian)
+            {
+                if (tensor.RawData.Length != ElementCount(tensor) * 4)
+                    throw new InvalidDataException(
+                        $"Tensor '{tensor.Name}' declares {ElementCount(tensor)} floats but its raw_data holds {tensor.RawData.Length} bytes; the ONNX file is damaged.");
+                return MemoryMarshal.Cast<byte, float>(tensor.RawData.Span).ToArray();
+            }
+        }
         double[] values = ToDoubleArray(tensor);
         var result = new float[values.Length];
         for (int i = 0; i < values.Length; i++) result[i] = (float)values[i];
@@ -118,9 +129,6 @@ internal static class TensorData
         switch ((DataType)tensor.DataType)
         {
             case DataType.Float:
-                if (tensor.RawData.Length == 0 && tensor.DataLocation != TensorProto.Types.DataLocation.External)
-                    return torch.tensor(tensor.FloatData.ToArray(), shape);
-                return torch.tensor(ToFloatArray(tensor), shape);
             case DataType.Float16:
                 return torch.tensor(ToFloatArray(tensor), shape);
             case DataType.Double:
@@ -185,6 +193,7 @@ internal static class TensorData
 
     private static byte[] LittleEndianBytes(float[] values)
     {
+        if (BitConverter.IsLittleEndian) return MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
         var bytes = new byte[values.Length * 4];
         for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), values[i]);
         return bytes;

@@ -14,7 +14,8 @@ namespace TransferLearning.ML.Onnx.Module;
 /// tensors (residual Add, Inception/DenseNet Concat), or a parameterised linear map (Conv, Gemm, MatMul, QLinearConv)
 /// whose output no activation or pooling reads (through BatchNormalization, Identity or Dropout) — the linear
 /// bottleneck that closes a MobileNet/EfficientNet block, or a classifier's last Gemm. A boundary moves forward
-/// over activations that directly follow it (the Relu after a ResNet Add). The last node always ends a block.</item>
+/// over activations that directly follow it (the Relu after a ResNet Add) and over one-input finishing steps
+/// (a bias add, BatchNormalization, a dequantisation). The last node always ends a block.</item>
 /// <item>A segment between boundaries that owns no parameter merges into the next block (the last one into the
 /// previous), so a lone pooling never forms a block of its own.</item>
 /// </list>
@@ -63,8 +64,7 @@ internal static class BlockPartition
         {
             if (k < count - 1 && !(cut[k] && IsStructural(graph, first, k, readers))) continue;
             int end = k;
-            while (end + 1 < count && cut[end + 1] && nodes[first + end + 1].Operator.Kind == OperatorKind.Activation
-                   && nodes[first + end + 1].Inputs.Contains(nodes[first + end].Output))
+            while (end + 1 < count && cut[end + 1] && Trails(graph, nodes[first + end + 1], nodes[first + end].Output))
                 end++;
             boundaries.Add(end);
             k = end;
@@ -100,10 +100,27 @@ internal static class BlockPartition
                 .Where(p => owner[p] == b || owner[p] < 0 && b == 0)
                 .Select(p => graph.Parameters[p].OnnxName).ToList();
             blocks.Add(new ModuleBlock(b, Name(nodeNames, b), nodeNames, parameterNames,
-                graph.SlotNames[nodes[first + e].Output], first + s, first + e + 1));
+                graph.SlotNames[nodes[first + e].Output], first + e + 1));
         }
         return blocks;
     }
+
+    /// <summary>
+    /// Whether a node that directly follows a boundary still belongs to the block it closes: an activation, or a
+    /// one-input finishing step such as a bias add or a dequantisation.
+    /// </summary>
+    private static bool Trails(CompiledGraph graph, CompiledNode node, int previousOutput)
+    {
+        if (!node.Inputs.Contains(previousOutput)) return false;
+        if (node.Operator.Kind == OperatorKind.Activation) return true;
+        return node.Operator.Kind == OperatorKind.Other && Finishing.Contains(node.Proto.OpType)
+            && node.Inputs.Count(s => s >= 0 && IsActivation(graph, s)) == 1;
+    }
+
+    private static readonly HashSet<string> Finishing = new(StringComparer.Ordinal)
+    {
+        "Add", "QLinearAdd", "BatchNormalization", "DequantizeLinear", "QuantizeLinear", "Identity", "Dropout",
+    };
 
     private static bool IsActivation(CompiledGraph graph, int slot) =>
         graph.SlotKinds[slot] is SlotKind.Input or SlotKind.Computed;

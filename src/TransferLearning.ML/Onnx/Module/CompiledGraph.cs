@@ -19,20 +19,42 @@ internal sealed class CompiledNode(NodeProto proto, IOnnxOperator op, int[] inpu
     /// <summary>Computed slots no later node reads: released right after this node ran.</summary>
     public int[] Release { get; set; } = [];
 
+    /// <summary>The first input is a computed tensor this node is the last reader of.</summary>
+    public bool LastReaderOfFirstInput { get; set; }
+
     /// <summary>Indices into <see cref="CompiledGraph.Parameters"/> this node uses, directly or through aliases.</summary>
     public int[] ParameterIndices { get; set; } = [];
 }
 
 /// <summary>A float initializer (or a weight derived from a quantised one) that trains.</summary>
-internal sealed record GraphParameter(string OnnxName, Parameter Value, ParameterRole Role, bool Derived)
+internal sealed class GraphParameter(string onnxName, Parameter value, ParameterRole role, bool derived)
 {
+    public string OnnxName { get; } = onnxName;
+
+    /// <summary>The current parameter object; replaced when the module is moved or converted.</summary>
+    public Parameter Value { get; set; } = value;
+
+    public ParameterRole Role { get; } = role;
+
+    /// <summary>Computed from constants by an operator (a dequantised weight) rather than read from an initializer.</summary>
+    public bool Derived { get; } = derived;
+
     public int Slot { get; set; } = -1;
     public string RegisteredName { get; set; } = "";
 }
 
 /// <summary>A tensor that is state but not trained (running statistics), or a constant (shapes, indices, Constant nodes).</summary>
-internal sealed record GraphBuffer(string OnnxName, Tensor Value, ParameterRole Role, bool IsConstant, int Slot)
+internal sealed class GraphBuffer(string onnxName, Tensor value, ParameterRole role, bool isConstant, int slot)
 {
+    public string OnnxName { get; } = onnxName;
+
+    /// <summary>The current tensor; replaced when the module is moved or converted.</summary>
+    public Tensor Value { get; set; } = value;
+
+    public ParameterRole Role { get; } = role;
+    public bool IsConstant { get; } = isConstant;
+    public int Slot { get; } = slot;
+
     public string RegisteredName { get; set; } = "";
 }
 
@@ -44,7 +66,6 @@ internal sealed record GraphBuffer(string OnnxName, Tensor Value, ParameterRole 
 /// </summary>
 internal sealed class CompiledGraph
 {
-    public required int Opset { get; init; }
     public required CompiledNode[] Nodes { get; init; }
     public required int PreambleCount { get; init; }
     public required string[] SlotNames { get; init; }
@@ -60,9 +81,6 @@ internal sealed class CompiledGraph
     public required List<NodeProto> KeptNodes { get; init; }
 
     public int SlotCount => SlotNames.Length;
-
-    /// <summary>The nodes after the preamble, in execution order: what blocks partition.</summary>
-    public ArraySegment<CompiledNode> MainNodes => new(Nodes, PreambleCount, Nodes.Length - PreambleCount);
 
     /// <summary>The slot of a tensor by its ONNX name, or -1.</summary>
     public int SlotOf(string name) => Array.IndexOf(SlotNames, name);

@@ -57,9 +57,10 @@ internal static class GraphCompiler
                 (name, value, role) =>
                 {
                     var parameter = new Parameter(value.to_type(ScalarType.Float32), requires_grad: true);
-                    parameters.Add(new GraphParameter(name, parameter, role, Derived: true));
+                    var declaredParameter = new GraphParameter(name, parameter, role, derived: true);
+                    parameters.Add(declaredParameter);
                     declared.Add(parameters.Count - 1);
-                    return parameter;
+                    return declaredParameter;
                 });
             IOnnxOperator op;
             try { op = factory(context); }
@@ -75,14 +76,14 @@ internal static class GraphCompiler
             builds.Add((node, op, context));
         }
 
-        return Assemble(builds, derivedByNode, parameters, initializers, constants, producers, inputName, outputName, defaultOpset, sorted);
+        return Assemble(builds, derivedByNode, parameters, initializers, constants, producers, inputName, outputName, sorted);
     }
 
     private static CompiledGraph Assemble(
         List<(NodeProto Node, IOnnxOperator Op, OperatorBuildContext Context)> builds,
         Dictionary<NodeProto, List<int>> derivedByNode, List<GraphParameter> parameters,
         Dictionary<string, TensorProto> initializers, Dictionary<string, TensorProto> constants,
-        Dictionary<string, NodeProto> producers, string inputName, string outputName, int opset, List<NodeProto> sorted)
+        Dictionary<string, NodeProto> producers, string inputName, string outputName, List<NodeProto> sorted)
     {
         var slotNames = new List<string>();
         var slotKinds = new List<SlotKind>();
@@ -133,7 +134,7 @@ internal static class GraphCompiler
                 if (trainable)
                 {
                     int slot = Slot(name, SlotKind.Parameter);
-                    parameters.Add(new GraphParameter(name, new Parameter(tensor, requires_grad: true), role, Derived: false) { Slot = slot });
+                    parameters.Add(new GraphParameter(name, new Parameter(tensor, requires_grad: true), role, derived: false) { Slot = slot });
                     parameterBySlot[slot] = parameters.Count - 1;
                     inputs[i] = slot;
                 }
@@ -181,10 +182,8 @@ internal static class GraphCompiler
 
         CompiledNode[] ordered = [.. preamble, .. main];
         AssignReleases(ordered, slotKinds, preambleSlots, outputSlot);
-        var keptSet = new HashSet<NodeProto>(sorted);
         return new CompiledGraph
         {
-            Opset = opset,
             Nodes = ordered,
             PreambleCount = preamble.Count,
             SlotNames = slotNames.ToArray(),
@@ -199,13 +198,32 @@ internal static class GraphCompiler
         };
     }
 
+    /// <summary>
+    /// Operators whose output never shares storage with another live tensor (unlike Reshape, Slice or Identity,
+    /// which return views): a tensor may be overwritten in place by its last reader only when it was produced by
+    /// such an operator and every reader is one too, so no view of it can outlive that last reader.
+    /// </summary>
+    private static readonly HashSet<string> FreshOutput = new(StringComparer.Ordinal)
+    {
+        "Conv", "Gemm", "MatMul", "BatchNormalization", "Add", "Sub", "Mul", "Div", "Sum", "Concat", "MaxPool",
+        "AveragePool", "GlobalAveragePool", "Relu", "Clip", "Sigmoid", "LeakyRelu", "HardSigmoid", "HardSwish",
+        "QLinearConv", "QLinearAdd", "QLinearMatMul", "QLinearGlobalAveragePool", "QuantizeLinear",
+    };
+
     /// <summary>Each computed slot is released after its last reader; preamble outputs live for the whole pass.</summary>
     private static void AssignReleases(CompiledNode[] nodes, List<SlotKind> kinds, HashSet<int> preambleSlots, int outputSlot)
     {
+        var producers = new Dictionary<int, CompiledNode>();
+        foreach (CompiledNode node in nodes) producers[node.Output] = node;
         var lastUse = new Dictionary<int, int>();
+        var readers = new Dictionary<int, List<CompiledNode>>();
         for (int n = 0; n < nodes.Length; n++)
             foreach (int s in nodes[n].Inputs)
-                if (s >= 0 && kinds[s] == SlotKind.Computed && !preambleSlots.Contains(s)) lastUse[s] = n;
+            {
+                if (s < 0) continue;
+                (readers.TryGetValue(s, out var list) ? list : readers[s] = []).Add(nodes[n]);
+                if (kinds[s] == SlotKind.Computed && !preambleSlots.Contains(s)) lastUse[s] = n;
+            }
         var releases = new List<int>[nodes.Length];
         foreach (var (slot, n) in lastUse)
             if (slot != outputSlot) (releases[n] ??= []).Add(slot);
@@ -215,6 +233,11 @@ internal static class GraphCompiler
             bool read = lastUse.ContainsKey(nodes[n].Output) || nodes[n].Output == outputSlot || preambleSlots.Contains(nodes[n].Output);
             if (!read) (releases[n] ??= []).Add(nodes[n].Output);
             nodes[n].Release = releases[n]?.ToArray() ?? [];
+            int first = nodes[n].Inputs.Length > 0 ? nodes[n].Inputs[0] : -1;
+            nodes[n].LastReaderOfFirstInput = first >= 0 && nodes[n].Release.Contains(first)
+                && nodes[n].Inputs.Count(s => s == first) == 1
+                && producers.TryGetValue(first, out CompiledNode? producer) && FreshOutput.Contains(producer.Proto.OpType)
+                && readers[first].All(reader => FreshOutput.Contains(reader.Proto.OpType));
         }
     }
 
@@ -303,6 +326,6 @@ internal static class GraphCompiler
     {
         foreach (OperatorSetIdProto opset in model.OpsetImport)
             if (OperatorRegistry.NormaliseDomain(opset.Domain) == domain) return (int)opset.Version;
-        return domain == OperatorRegistry.DefaultDomain ? 1 : 1;
+        return 1; // an operator set the model does not import: its first version
     }
 }

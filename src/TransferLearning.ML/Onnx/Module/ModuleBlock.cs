@@ -8,14 +8,13 @@ namespace TransferLearning.ML.Onnx.Module;
 public sealed class ModuleBlock
 {
     internal ModuleBlock(int index, string name, IReadOnlyList<string> nodeNames, IReadOnlyList<string> parameterNames,
-        string outputName, int firstNode, int endNode)
+        string outputName, int endNode)
     {
         Index = index;
         Name = name;
         NodeNames = nodeNames;
         ParameterNames = parameterNames;
         OutputName = outputName;
-        FirstNode = firstNode;
         EndNode = endNode;
     }
 
@@ -33,9 +32,6 @@ public sealed class ModuleBlock
 
     /// <summary>The single tensor that carries everything the rest of the network needs from this block.</summary>
     public string OutputName { get; }
-
-    /// <summary>Index of its first node in the compiled node array.</summary>
-    internal int FirstNode { get; }
 
     /// <summary>Index one past its last node in the compiled node array.</summary>
     internal int EndNode { get; }

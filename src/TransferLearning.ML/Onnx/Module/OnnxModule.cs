@@ -44,7 +44,8 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         foreach (GraphBuffer b in graph.Buffers)
         {
             b.RegisteredName = UniqueName(b.OnnxName, used);
-            register_buffer(b.RegisteredName, b.Value, persistent: !b.IsConstant);
+            // constants are persistent too: TorchSharp moves only persistent buffers in to(device/dtype)
+            register_buffer(b.RegisteredName, b.Value, persistent: true);
         }
         _blocks = BlockPartition.Build(graph);
         _noGradEnd = graph.PreambleCount;
@@ -180,6 +181,7 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
             values[_graph.InputSlot] = input.detach().requires_grad_(true);
 
         var context = new OperatorRunContext(training, _options.TrainBatchNormStatistics);
+        OperatorRunContext overwriting = context with { MayOverwriteInput = true };
         IDisposable? noGrad = null;
         int n = 0;
         try
@@ -189,9 +191,13 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
                 if (n == _graph.PreambleCount && noGradEnd > n && is_grad_enabled()) noGrad = no_grad();
                 if (n == noGradEnd && noGrad is not null) { noGrad.Dispose(); noGrad = null; }
                 CompiledNode node = nodes[n];
-                Tensor result = node.Operator.Run(new NodeInputs(values, node.Inputs), context);
-                foreach (int s in node.Inputs)
-                    if (s >= 0 && ReferenceEquals(result, values[s])) { result = result.alias(); break; }
+                bool overwrite = node.LastReaderOfFirstInput && (keep is null || !keep[node.Inputs[0]]) && !is_grad_enabled();
+                Tensor result = node.Operator.Run(new NodeInputs(values, node.Inputs), overwrite ? overwriting : context);
+                if (overwrite && ReferenceEquals(result, values[node.Inputs[0]]))
+                    values[node.Inputs[0]] = null; // the result took over the input's handle
+                else
+                    foreach (int s in node.Inputs)
+                        if (s >= 0 && ReferenceEquals(result, values[s])) { result = result.alias(); break; }
                 if (extrasAsLeaves && keep is not null && keep[node.Output])
                 {
                     Tensor leaf = result.detach().requires_grad_(true);
@@ -201,7 +207,7 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
                 values[node.Output] = result;
                 foreach (int s in node.Release)
                 {
-                    if (keep is not null && keep[s]) continue;
+                    if (keep is not null && keep[s] || values[s] is null) continue;
                     values[s]!.Dispose();
                     values[s] = null;
                 }
@@ -225,6 +231,21 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         ReleaseComputed(values, keep);
         if (keep is not null && keep[_graph.OutputSlot]) values[_graph.OutputSlot] = output;
         return output;
+    }
+
+    /// <summary>
+    /// After <c>to(device)</c> or <c>to(dtype)</c> replaced the registered parameters and buffers, points the
+    /// compiled graph at the new ones.
+    /// </summary>
+    protected override void _toEpilog(ScalarType? dtype, Device? device, bool non_blocking)
+    {
+        base._toEpilog(dtype, device, non_blocking);
+        var parameters = named_parameters(false).ToDictionary(p => p.name, p => p.parameter);
+        foreach (GraphParameter p in _graph.Parameters)
+            if (parameters.TryGetValue(p.RegisteredName, out Parameter? moved)) p.Value = moved;
+        var buffers = named_buffers(false).ToDictionary(b => b.name, b => b.buffer);
+        foreach (GraphBuffer b in _graph.Buffers)
+            if (buffers.TryGetValue(b.RegisteredName, out Tensor? moved)) b.Value = moved;
     }
 
     /// <summary>Disposes computed tensors still held (preamble aliases), except kept ones.</summary>

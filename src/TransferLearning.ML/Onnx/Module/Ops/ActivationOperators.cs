@@ -8,8 +8,8 @@ internal static class ActivationOperators
 {
     public static void Register(OperatorRegistry registry)
     {
-        registry.Add("Relu", _ => Activation(x => nn.functional.relu(x)));
-        registry.Add("Sigmoid", _ => Activation(x => x.sigmoid()));
+        registry.Add("Relu", _ => InPlaceActivation(x => nn.functional.relu(x), x => x.relu_()));
+        registry.Add("Sigmoid", _ => InPlaceActivation(x => x.sigmoid(), x => x.sigmoid_()));
         registry.Add("Tanh", _ => Activation(x => x.tanh()));
         registry.Add("LeakyRelu", c =>
         {
@@ -30,6 +30,15 @@ internal static class ActivationOperators
         registry.Add("Softmax", Softmax);
     }
 
+    /// <summary>An activation that writes into its input when the executor allows it (no autograd, last reader).</summary>
+    private static IOnnxOperator InPlaceActivation(Func<Tensor, Tensor> function, Action<Tensor> inPlace) =>
+        new DelegateOperator(OperatorKind.Activation, (in NodeInputs x, in OperatorRunContext run) =>
+        {
+            if (!run.MayOverwriteInput) return function(x[0]);
+            inPlace(x[0]);
+            return x[0];
+        });
+
     private static IOnnxOperator Activation(Func<Tensor, Tensor> function) =>
         new DelegateOperator(OperatorKind.Activation, (in NodeInputs x, in OperatorRunContext _) => function(x[0]));
 
@@ -38,7 +47,7 @@ internal static class ActivationOperators
         if (context.Opset < 11)
         {
             float min = context.Float("min", float.NegativeInfinity), max = context.Float("max", float.PositiveInfinity);
-            return Activation(x => Clamp(x, min, max));
+            return ClampActivation(min, max);
         }
         bool staticMin = !context.HasInput(1) || context.Constant(1) is not null;
         bool staticMax = !context.HasInput(2) || context.Constant(2) is not null;
@@ -46,7 +55,7 @@ internal static class ActivationOperators
         {
             float min = context.HasInput(1) ? TensorData.ToFloatArray(context.StaticInput(1, "min"))[0] : float.NegativeInfinity;
             float max = context.HasInput(2) ? TensorData.ToFloatArray(context.StaticInput(2, "max"))[0] : float.PositiveInfinity;
-            return Activation(x => Clamp(x, min, max));
+            return ClampActivation(min, max);
         }
         return new DelegateOperator(OperatorKind.Activation, (in NodeInputs x, in OperatorRunContext _) =>
             Clamp(x[0],
@@ -54,9 +63,17 @@ internal static class ActivationOperators
                 x.Has(2) ? x[2].ToSingle() : float.PositiveInfinity));
     }
 
+    private static IOnnxOperator ClampActivation(float min, float max) =>
+        new DelegateOperator(OperatorKind.Activation, (in NodeInputs x, in OperatorRunContext run) =>
+        {
+            if (!run.MayOverwriteInput || float.IsInfinity(min) || float.IsInfinity(max)) return Clamp(x[0], min, max);
+            x[0].clamp_(min, max);
+            return x[0];
+        });
+
     private static Tensor Clamp(Tensor x, float min, float max)
     {
-        if (float.IsNegativeInfinity(min)) return float.IsPositiveInfinity(max) ? x.alias() : x.clamp_max(max);
+        if (float.IsNegativeInfinity(min)) return float.IsPositiveInfinity(max) ? x.clone() : x.clamp_max(max);
         if (float.IsPositiveInfinity(max)) return x.clamp_min(min);
         return x.clamp(min, max);
     }

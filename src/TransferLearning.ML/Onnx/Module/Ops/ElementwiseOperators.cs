@@ -7,7 +7,13 @@ internal static class ElementwiseOperators
 {
     public static void Register(OperatorRegistry registry)
     {
-        registry.Add("Add", c => Binary(c, mergesActivations: true, (a, b) => a.add(b)));
+        registry.Add("Add", c => new DelegateOperator(Kind(c, true), (in NodeInputs x, in OperatorRunContext run) =>
+        {
+            // in place only when the sum keeps the first operand's shape and type
+            if (!run.MayOverwriteInput || x[0].dtype != x[1].dtype || !x[0].shape.SequenceEqual(x[1].shape)) return x[0].add(x[1]);
+            x[0].add_(x[1]);
+            return x[0];
+        }));
         registry.Add("Sub", c => Binary(c, mergesActivations: false, (a, b) => a.sub(b)));
         registry.Add("Mul", c => Binary(c, mergesActivations: false, (a, b) => a.mul(b)));
         registry.Add("Div", c => Binary(c, mergesActivations: false, (a, b) =>

@@ -45,7 +45,11 @@ internal enum ParameterRole
 }
 
 /// <summary>The state a node runs in.</summary>
-internal readonly record struct OperatorRunContext(bool Training, bool TrainBatchNormStatistics);
+/// <param name="Training">The module is in <c>train()</c> mode.</param>
+/// <param name="TrainBatchNormStatistics">See <see cref="OnnxModuleOptions.TrainBatchNormStatistics"/>.</param>
+/// <param name="MayOverwriteInput">The first input is a computed tensor no later node reads, and no autograd graph
+/// is being recorded: an element-wise operator may write its result into it and return it.</param>
+internal readonly record struct OperatorRunContext(bool Training, bool TrainBatchNormStatistics, bool MayOverwriteInput = false);
 
 /// <summary>The input tensors of one node, read from the executor's value slots without copying.</summary>
 internal readonly struct NodeInputs

@@ -1,4 +1,3 @@
-using TorchSharp.Modules;
 using TransferLearning.ML.Onnx.Proto;
 using static TorchSharp.torch;
 
@@ -11,10 +10,10 @@ namespace TransferLearning.ML.Onnx.Module.Ops;
 internal sealed class OperatorBuildContext
 {
     private readonly Func<string, TensorProto?> _constant;
-    private readonly Func<string, Tensor, ParameterRole, Parameter> _declareParameter;
+    private readonly Func<string, Tensor, ParameterRole, GraphParameter> _declareParameter;
 
     public OperatorBuildContext(NodeProto node, int opset, Func<string, TensorProto?> constant,
-        Func<string, Tensor, ParameterRole, Parameter> declareParameter)
+        Func<string, Tensor, ParameterRole, GraphParameter> declareParameter)
     {
         Node = node;
         Opset = opset;
@@ -57,8 +56,11 @@ internal sealed class OperatorBuildContext
         if (index < InputRoles.Length) InputRoles[index] = role;
     }
 
-    /// <summary>Registers a trainable parameter computed from constants (e.g. a dequantised weight).</summary>
-    public Parameter DeclareParameter(string onnxName, Tensor value, ParameterRole role) =>
+    /// <summary>
+    /// Registers a trainable parameter computed from constants (e.g. a dequantised weight). Operators read its
+    /// <see cref="GraphParameter.Value"/> at run time, which follows the module across <c>to(...)</c> moves.
+    /// </summary>
+    public GraphParameter DeclareParameter(string onnxName, Tensor value, ParameterRole role) =>
         _declareParameter(onnxName, value, role);
 
     public long Int(string name, long defaultValue) =>
@@ -69,11 +71,7 @@ internal sealed class OperatorBuildContext
 
     public long[]? Ints(string name) => Find(name)?.Ints.ToArray();
 
-    public float[]? Floats(string name) => Find(name)?.Floats.ToArray();
-
     public string? String(string name) => Find(name)?.S.ToStringUtf8();
-
-    public TensorProto? TensorAttribute(string name) => Find(name)?.T;
 
     public bool HasAttribute(string name) => Find(name) is not null;
 

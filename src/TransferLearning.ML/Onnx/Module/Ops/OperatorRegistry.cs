@@ -21,10 +21,6 @@ internal sealed class OperatorRegistry
     /// <summary>Every operator the library implements.</summary>
     public static OperatorRegistry Default { get; } = CreateDefault();
 
-    /// <summary>The operator types implemented for <paramref name="domain"/>, sorted.</summary>
-    public IReadOnlyList<string> OperatorTypes(string domain) =>
-        _factories.Keys.Where(k => k.Domain == domain).Select(k => k.OpType).Order(StringComparer.Ordinal).ToList();
-
     public void Add(string opType, OperatorFactory factory, string domain = DefaultDomain) =>
         _factories[(domain, opType)] = factory;
 

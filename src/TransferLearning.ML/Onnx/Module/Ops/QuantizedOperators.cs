@@ -1,5 +1,4 @@
 using TorchSharp;
-using TorchSharp.Modules;
 using TransferLearning.ML.Onnx.Proto;
 using static TorchSharp.torch;
 using DataType = TransferLearning.ML.Onnx.Proto.TensorProto.Types.DataType;
@@ -29,6 +28,13 @@ internal static class QuantizedOperators
     private readonly record struct QuantRange(double Min, double Max)
     {
         public Tensor Apply(Tensor x) => x.clamp(Min, Max);
+
+        /// <summary>Clamps a freshly computed tensor in place (autograd allows it: no operator saved it).</summary>
+        public Tensor ApplyInPlace(Tensor fresh)
+        {
+            fresh.clamp_(Min, Max);
+            return fresh;
+        }
     }
 
     private static IOnnxOperator QuantizeLinear(OperatorBuildContext context)
@@ -42,8 +48,8 @@ internal static class QuantizedOperators
         if (context.Constant(0) is not null)
         {
             // a quantised weight feeding a float operator (QDQ format): train its dequantised value
-            Parameter weight = DequantizedParameter(context, 0, 1, 2, (int)context.Int("axis", 1), ParameterRole.Other);
-            return new DelegateOperator(OperatorKind.Other, (in NodeInputs _, in OperatorRunContext _) => weight.alias());
+            GraphParameter weight = DequantizedParameter(context, 0, 1, 2, (int)context.Int("axis", 1), ParameterRole.Other);
+            return new DelegateOperator(OperatorKind.Other, (in NodeInputs _, in OperatorRunContext _) => weight.Value.alias());
         }
         context.StaticInput(1, "scale");
         if (context.HasInput(2)) context.StaticInput(2, "zero point");
@@ -54,8 +60,8 @@ internal static class QuantizedOperators
     private static IOnnxOperator QLinearConv(OperatorBuildContext context)
     {
         StaticScaleAndZeroPoint(context, 1, 2);
-        Parameter weight = DequantizedParameter(context, 3, 4, 5, axis: 0, ParameterRole.ConvWeight);
-        Parameter? bias = null;
+        GraphParameter weight = DequantizedParameter(context, 3, 4, 5, axis: 0, ParameterRole.ConvWeight);
+        GraphParameter? bias = null;
         if (context.HasInput(8))
         {
             // the int32 bias is quantised with scale x_scale * w_scale and zero point 0
@@ -67,39 +73,36 @@ internal static class QuantizedOperators
             bias = context.DeclareParameter(context.Node.Input[8], torch.tensor(values), ParameterRole.Bias);
         }
         QuantRange range = Range(context, 6, 7);
-        WindowGeometry geometry = WindowGeometry.From(context, weight.shape[2..]);
+        WindowGeometry geometry = WindowGeometry.From(context, weight.Value.shape[2..]);
         long groups = context.Int("group", 1);
         var kind = range.Min >= 0 ? OperatorKind.LinearWithActivation : OperatorKind.Linear;
         return new DelegateOperator(kind, (in NodeInputs x, in OperatorRunContext _) =>
         {
-            using Tensor y = ConvolutionOperators.Apply(geometry, groups, x[0], weight, bias);
-            return range.Apply(y);
+            return range.ApplyInPlace(ConvolutionOperators.Apply(geometry, groups, x[0], weight.Value, bias?.Value));
         });
     }
 
     private static IOnnxOperator QLinearMatMul(OperatorBuildContext context)
     {
-        Parameter? a = ConstantOperand(context, 0, 1, 2, ParameterRole.Other, axis: 0);
-        Parameter? b = ConstantOperand(context, 3, 4, 5, ParameterRole.LinearWeightTransposed, axis: 1);
+        GraphParameter? a = ConstantOperand(context, 0, 1, 2, ParameterRole.Other, axis: 0);
+        GraphParameter? b = ConstantOperand(context, 3, 4, 5, ParameterRole.LinearWeightTransposed, axis: 1);
         QuantRange range = Range(context, 6, 7);
         var kind = b is not null ? OperatorKind.Linear : OperatorKind.Other;
         return new DelegateOperator(kind, (in NodeInputs x, in OperatorRunContext _) =>
         {
-            using Tensor y = (a ?? x[0]).matmul(b ?? x[3]);
-            return range.Apply(y);
+            return range.ApplyInPlace((a?.Value ?? x[0]).matmul(b?.Value ?? x[3]));
         });
     }
 
     private static IOnnxOperator QLinearAdd(OperatorBuildContext context)
     {
-        Parameter? a = ConstantOperand(context, 0, 1, 2, ParameterRole.Bias, axis: 0);
-        Parameter? b = ConstantOperand(context, 3, 4, 5, ParameterRole.Bias, axis: 0);
+        GraphParameter? a = ConstantOperand(context, 0, 1, 2, ParameterRole.Bias, axis: 0);
+        GraphParameter? b = ConstantOperand(context, 3, 4, 5, ParameterRole.Bias, axis: 0);
         QuantRange range = Range(context, 6, 7);
         var kind = a is null && b is null ? OperatorKind.Merge : OperatorKind.Other;
         return new DelegateOperator(kind, (in NodeInputs x, in OperatorRunContext _) =>
         {
-            using Tensor y = (a ?? x[0]).add(b ?? x[3]);
-            return range.Apply(y);
+            return range.ApplyInPlace((a?.Value ?? x[0]).add(b?.Value ?? x[3]));
         });
     }
 
@@ -114,12 +117,11 @@ internal static class QuantizedOperators
             long[] dims = channelsLast
                 ? Enumerable.Range(1, (int)input.dim() - 2).Select(i => (long)i).ToArray()
                 : PoolingOperators.SpatialDims(input);
-            using Tensor y = input.mean(dims, keepdim: true);
-            return range.Apply(y);
+            return range.ApplyInPlace(input.mean(dims, keepdim: true));
         });
     }
 
-    private static Parameter? ConstantOperand(OperatorBuildContext context, int value, int scale, int zeroPoint, ParameterRole role, int axis)
+    private static GraphParameter? ConstantOperand(OperatorBuildContext context, int value, int scale, int zeroPoint, ParameterRole role, int axis)
     {
         if (context.Constant(value) is null)
         {
@@ -136,7 +138,7 @@ internal static class QuantizedOperators
     }
 
     /// <summary>Registers <c>(q - zero_point) * scale</c> of a constant quantised tensor as a float parameter.</summary>
-    private static Parameter DequantizedParameter(OperatorBuildContext context, int value, int scale, int zeroPoint, int axis, ParameterRole role)
+    private static GraphParameter DequantizedParameter(OperatorBuildContext context, int value, int scale, int zeroPoint, int axis, ParameterRole role)
     {
         TensorProto q = context.StaticInput(value, "quantised value");
         float[] scales = TensorData.ToFloatArray(context.StaticInput(scale, "scale"));
