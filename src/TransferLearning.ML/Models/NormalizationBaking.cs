@@ -14,10 +14,15 @@ internal static class NormalizationBaking
 {
     private const string Prefix = "tl.normalize/";
 
-    public static void Prepend(GraphProto graph, string inputName, ImagePreprocessing preprocessing)
+    /// <param name="graph">The classifier graph, changed in place.</param>
+    /// <param name="inputName">Its image input.</param>
+    /// <param name="preprocessing">The normalisation to bake in.</param>
+    /// <param name="newInputName">A new name for the image input (e.g. a valid ML.NET column name); default: keep it.</param>
+    public static void Prepend(GraphProto graph, string inputName, ImagePreprocessing preprocessing, string? newInputName = null)
     {
-        if (graph.Input.All(i => i.Name != inputName))
-            throw new InvalidOperationException($"The classifier graph has no input '{inputName}' to normalise.");
+        var input = graph.Input.FirstOrDefault(i => i.Name == inputName)
+            ?? throw new InvalidOperationException($"The classifier graph has no input '{inputName}' to normalise.");
+        string external = newInputName ?? inputName;
         string centred = Prefix + "centred", normalised = Prefix + "normalised";
         foreach (var node in graph.Node)
             for (int i = 0; i < node.Input.Count; i++)
@@ -38,7 +43,8 @@ internal static class NormalizationBaking
         graph.Initializer.Add(ChannelConstant(Prefix + "std", std));
         // the library's Tensorizer computes v / std - mean / std; Sub then Div differs from it only by float
         // rounding (~1e-7 relative), and keeps the formula the metadata documents literal
-        graph.Node.Insert(0, Node("Sub", Prefix + "sub", [inputName, Prefix + "mean"], centred));
+        input.Name = external;
+        graph.Node.Insert(0, Node("Sub", Prefix + "sub", [external, Prefix + "mean"], centred));
         graph.Node.Insert(1, Node("Div", Prefix + "div", [centred, Prefix + "std"], normalised));
     }
 

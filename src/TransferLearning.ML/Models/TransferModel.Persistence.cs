@@ -131,12 +131,25 @@ public sealed partial class TransferModel
         AtomicFile.Write(path, stream => stream.Write(bytes));
     }
 
-    /// <summary>The bytes <see cref="ExportOnnx"/> writes.</summary>
-    internal byte[] ExportOnnxBytes(bool bakeNormalization)
+    /// <summary>The bytes <see cref="ExportOnnx"/> writes, with the input renamed to <paramref name="inputName"/> when given.</summary>
+    internal byte[] ExportOnnxBytes(bool bakeNormalization, string? inputName = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var model = ModelProto.Parser.ParseFrom(_onnx);
-        if (bakeNormalization) NormalizationBaking.Prepend(model.Graph, _inputName, Preprocessing);
+        string input = _inputName;
+        if (bakeNormalization)
+        {
+            input = inputName ?? _inputName;
+            NormalizationBaking.Prepend(model.Graph, _inputName, Preprocessing, input);
+        }
+        else if (inputName is not null && inputName != _inputName)
+        {
+            input = inputName;
+            foreach (var value in model.Graph.Input.Where(i => i.Name == _inputName)) value.Name = inputName;
+            foreach (var node in model.Graph.Node)
+                for (int i = 0; i < node.Input.Count; i++)
+                    if (node.Input[i] == _inputName) node.Input[i] = inputName;
+        }
         void Meta(string key, string value)
         {
             var existing = model.MetadataProps.FirstOrDefault(p => p.Key == key);
@@ -148,8 +161,8 @@ public sealed partial class TransferModel
         Meta("tl.classNames", JsonSerializer.Serialize(ClassNames));
         Meta("tl.preprocessing", JsonSerializer.Serialize(Manifest.Preprocessing));
         Meta("tl.input", bakeNormalization
-            ? $"{_inputName}: float32 [N,{p.Channels},{p.Height},{p.Width}], {order} planes resized ({p.ResizeMode}) and scaled to [0,1]; the graph normalises them"
-            : $"{_inputName}: float32 [N,{p.Channels},{p.Height},{p.Width}], {order} planes resized ({p.ResizeMode}), scaled to [0,1], then (x - mean) / std per channel");
+            ? $"{input}: float32 [N,{p.Channels},{p.Height},{p.Width}], {order} planes resized ({p.ResizeMode}) and scaled to [0,1]; the graph normalises them"
+            : $"{input}: float32 [N,{p.Channels},{p.Height},{p.Width}], {order} planes resized ({p.ResizeMode}), scaled to [0,1], then (x - mean) / std per channel");
         Meta("tl.normalizationInGraph", bakeNormalization ? "true" : "false");
         Meta("tl.decisionThreshold", DecisionThreshold?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "argmax");
         Meta("tl.backbone", $"{BackboneName} sha256:{BackboneSha256}");
