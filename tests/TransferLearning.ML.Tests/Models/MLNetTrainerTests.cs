@@ -50,6 +50,86 @@ public sealed class MLNetTrainerTests(MLNetFixture fixture) : IClassFixture<MLNe
         }
     }
 
+    [SharedFact(TrainingData.MobileNet, TrainingData.Kermany)]
+    public void Model_Save_then_Load_scores_the_same()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"tl-mlnet-{Guid.NewGuid():N}.zip");
+        var data = fixture.Context.Data.LoadFromEnumerable(fixture.TestRows);
+        try
+        {
+            fixture.Context.Model.Save(fixture.Pipeline, data.Schema, path);
+            var loadingContext = new MLContext(seed: 1);
+            loadingContext.ComponentCatalog.RegisterAssembly(typeof(ML.Models.MLNet.TransferLearningCatalog).Assembly);
+            var loaded = loadingContext.Model.Load(path, out _);
+
+            var before = Scores(fixture.Context, fixture.Pipeline.Transform(data));
+            var after = Scores(loadingContext, loaded.Transform(data));
+            Assert.Equal(before.Keys.Order(), after.Keys.Order());
+            foreach (var (image, score) in before) Assert.Equal(score, after[image]);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [SharedFact(TrainingData.MobileNet, TrainingData.Kermany)]
+    public void A_PredictionEngine_gives_the_class_name_and_the_models_probabilities()
+    {
+        var data = fixture.Context.Data.LoadFromEnumerable(fixture.TestRows);
+        var withNames = fixture.Pipeline.Append(fixture.Context.Transforms.Conversion.MapKeyToValue("PredictedClass", "PredictedLabel")
+            .Fit(fixture.Pipeline.Transform(data)));
+        // not disposed: disposing a PredictionEngine disposes the ONNX session of the transformer it was made from,
+        // which the other tests share
+        var engine = fixture.Context.Model.CreatePredictionEngine<ImageRow, EngineOutput>(withNames);
+
+        foreach (var row in fixture.TestRows.Take(4))
+        {
+            var output = engine.Predict(row);
+            var expected = fixture.Training.Model.Predict(row.ImagePath);
+            Assert.Equal(expected.Probabilities.Select(p => (double)p), output.Score.Select(p => (double)p), (a, b) => Math.Abs(a - b) < 1e-5);
+            Assert.Equal(fixture.Training.Model.ClassNames[output.Score[1] > output.Score[0] ? 1 : 0], output.PredictedClass);
+        }
+    }
+
+    [SharedFact(TrainingData.MobileNet, TrainingData.Kermany)]
+    public void A_bytes_image_column_scores_like_the_path_column()
+    {
+        var bytesRows = fixture.TestRows.Take(4).Select(r => new BytesRow { Image = File.ReadAllBytes(r.ImagePath), Label = r.Label }).ToArray();
+        var scorer = ML.Models.MLNet.MLNetScoringPipeline.Create(fixture.Context, fixture.Training.Model, "Image", isBytes: true)
+            .Fit(fixture.Context.Data.LoadFromEnumerable(bytesRows));
+
+        var scores = fixture.Context.Data.CreateEnumerable<BytesScored>(scorer.Transform(fixture.Context.Data.LoadFromEnumerable(bytesRows)), reuseRowObject: false).ToList();
+
+        Assert.Equal(4, scores.Count);
+        foreach (var scored in scores)
+        {
+            var expected = fixture.Training.Model.Predict(scored.Image).Probabilities;
+            Assert.Equal(expected.ToArray(), scored.Score);
+        }
+    }
+
+    private static Dictionary<string, float[]> Scores(MLContext context, IDataView scored) =>
+        context.Data.CreateEnumerable<ScoredRow>(scored, reuseRowObject: false).ToDictionary(r => r.ImagePath, r => r.Score);
+
+    public sealed class EngineOutput
+    {
+        public float[] Score { get; set; } = [];
+        public string PredictedClass { get; set; } = "";
+    }
+
+    public sealed class BytesRow
+    {
+        public byte[] Image { get; set; } = [];
+        public string Label { get; set; } = "";
+    }
+
+    public sealed class BytesScored
+    {
+        public byte[] Image { get; set; } = [];
+        public float[] Score { get; set; } = [];
+    }
+
     public sealed class ScoredRow
     {
         public string ImagePath { get; set; } = "";

@@ -20,7 +20,16 @@ public static class ImagePixelsMapping
     /// <summary>Contract name of the mapping from encoded image bytes.</summary>
     public const string FromBytesContract = "TransferLearning.ML.ImagePixelsFromBytes";
 
+    /// <summary>Contract name of the marker column added for a bytes image column (an expression needs a scalar input).</summary>
+    public const string MarkerContract = "TransferLearning.ML.ImageMarker";
+
+    /// <summary>Contract name of the mapping from class probabilities to the argmax class index.</summary>
+    public const string ArgMaxContract = "TransferLearning.ML.ArgMax";
+
     internal const string ImageColumn = "tl_image";
+    internal const string MarkerColumn = "tl_marker";
+    internal const string ScoreColumn = "probabilities";
+    internal const string IndexColumn = "tl_index";
     internal const string SpecColumn = "tl_spec";
     internal const string PixelsColumn = "tl_pixels";
 
@@ -118,4 +127,58 @@ public sealed class ImageBytesPixelsFactory : CustomMappingFactory<ImageBytesRow
         var preprocessor = new ImagePixelsMapping.Preprocessor();
         return (input, output) => output.Pixels = preprocessor.Pixels(ImageSource.FromBytes(input.Image, "image bytes"), input.Spec);
     }
+}
+
+/// <summary>Input row of <see cref="ImagePixelsMapping.MarkerContract"/>.</summary>
+public sealed class ImageMarkerInput
+{
+    /// <summary>The encoded image (only its presence matters).</summary>
+    [ColumnName(ImagePixelsMapping.ImageColumn), VectorType]
+    public byte[] Image { get; set; } = [];
+}
+
+/// <summary>Output row of <see cref="ImagePixelsMapping.MarkerContract"/>: a constant scalar.</summary>
+public sealed class ImageMarkerOutput
+{
+    /// <summary>Always true.</summary>
+    [ColumnName(ImagePixelsMapping.MarkerColumn)]
+    public bool Marker { get; set; }
+}
+
+/// <summary>ML.NET factory of the marker mapping.</summary>
+[CustomMappingFactoryAttribute(ImagePixelsMapping.MarkerContract)]
+public sealed class ImageMarkerFactory : CustomMappingFactory<ImageMarkerInput, ImageMarkerOutput>
+{
+    /// <inheritdoc/>
+    public override Action<ImageMarkerInput, ImageMarkerOutput> GetMapping() => static (_, output) => output.Marker = true;
+}
+
+/// <summary>Input row of <see cref="ImagePixelsMapping.ArgMaxContract"/>.</summary>
+public sealed class ClassScoresRow
+{
+    /// <summary>The class probabilities.</summary>
+    [ColumnName(ImagePixelsMapping.ScoreColumn), VectorType]
+    public float[] Probabilities { get; set; } = [];
+}
+
+/// <summary>Output row of <see cref="ImagePixelsMapping.ArgMaxContract"/>.</summary>
+public sealed class ClassIndexRow
+{
+    /// <summary>The 0-based index of the most probable class (the first on ties).</summary>
+    [ColumnName(ImagePixelsMapping.IndexColumn)]
+    public int Index { get; set; }
+}
+
+/// <summary>ML.NET factory of the argmax mapping (ML.NET's multiclass convention for the predicted label).</summary>
+[CustomMappingFactoryAttribute(ImagePixelsMapping.ArgMaxContract)]
+public sealed class ArgMaxFactory : CustomMappingFactory<ClassScoresRow, ClassIndexRow>
+{
+    /// <inheritdoc/>
+    public override Action<ClassScoresRow, ClassIndexRow> GetMapping() => static (input, output) =>
+    {
+        int best = 0;
+        for (int k = 1; k < input.Probabilities.Length; k++)
+            if (input.Probabilities[k] > input.Probabilities[best]) best = k;
+        output.Index = best;
+    };
 }

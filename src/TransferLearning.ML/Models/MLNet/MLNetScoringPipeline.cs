@@ -17,7 +17,6 @@ namespace TransferLearning.ML.Models.MLNet;
 /// </summary>
 public static class MLNetScoringPipeline
 {
-    private const string IndexOutput = "tl_predicted_index";
 
     /// <summary>
     /// The estimator chain that scores images with <paramref name="model"/>; fit it on any data view with the image
@@ -38,30 +37,39 @@ public static class MLNetScoringPipeline
         ArgumentException.ThrowIfNullOrWhiteSpace(imageColumnName);
         var p = model.Preprocessing;
         byte[] onnx = ScoringGraph(model);
-        var pairs = model.ClassNames.Select((name, i) => new KeyValuePair<long, string>(i, name)).ToArray();
+        var pairs = model.ClassNames.Select((name, i) => new KeyValuePair<int, string>(i, name)).ToArray();
         string spec = ImagePixelsMapping.Describe(p);
-        IEstimator<ITransformer> pixels = isBytes
-            ? mlContext.Transforms.CustomMapping(new ImageBytesPixelsFactory().GetMapping(), ImagePixelsMapping.FromBytesContract)
-            : mlContext.Transforms.CustomMapping(new ImagePathPixelsFactory().GetMapping(), ImagePixelsMapping.FromPathContract);
-        return mlContext.Transforms.CopyColumns(ImagePixelsMapping.ImageColumn, imageColumnName)
-            .Append(mlContext.Transforms.Expression(ImagePixelsMapping.SpecColumn, $"x => \"{spec}\"", ImagePixelsMapping.ImageColumn))
-            .Append(pixels)
-            .Append(mlContext.Transforms.ApplyOnnxModel(
-                outputColumnNames: [ClassifierGraphBuilder.ProbabilitiesOutput, IndexOutput],
+        var catalog = mlContext.Transforms;
+        // the spec column is a constant computed from a scalar column: the path itself, or a marker for bytes
+        IEstimator<ITransformer> pipeline = catalog.CopyColumns(ImagePixelsMapping.ImageColumn, imageColumnName);
+        string specSource = ImagePixelsMapping.ImageColumn;
+        if (isBytes)
+        {
+            pipeline = pipeline.Append(catalog.CustomMapping(new ImageMarkerFactory().GetMapping(), ImagePixelsMapping.MarkerContract));
+            specSource = ImagePixelsMapping.MarkerColumn;
+        }
+        return pipeline
+            .Append(catalog.Expression(ImagePixelsMapping.SpecColumn, $"x => \"{spec}\"", specSource))
+            .Append(isBytes
+                ? (IEstimator<ITransformer>)catalog.CustomMapping(new ImageBytesPixelsFactory().GetMapping(), ImagePixelsMapping.FromBytesContract)
+                : catalog.CustomMapping(new ImagePathPixelsFactory().GetMapping(), ImagePixelsMapping.FromPathContract))
+            .Append(catalog.ApplyOnnxModel(
+                outputColumnNames: [ImagePixelsMapping.ScoreColumn],
                 inputColumnNames: [ImagePixelsMapping.PixelsColumn],
                 modelBytes: new MemoryStream(onnx),
                 // no shape dictionary: the pixels column is a variable-length vector (a custom mapping's output size
                 // is fixed at compile time), whose shape ML.NET infers from the graph input (see ScoringGraph)
                 shapeDictionary: (IDictionary<string, int[]>?)null,
                 gpuDeviceId: null, fallbackToCpu: false))
-            .Append(mlContext.Transforms.CopyColumns(scoreColumnName, ClassifierGraphBuilder.ProbabilitiesOutput))
-            .Append(mlContext.Transforms.Conversion.MapValue(predictedLabelColumnName, pairs, IndexOutput, treatValuesAsKeyType: true))
-            .Append(mlContext.Transforms.DropColumns(ImagePixelsMapping.ImageColumn, ImagePixelsMapping.SpecColumn,
-                ImagePixelsMapping.PixelsColumn, ClassifierGraphBuilder.ProbabilitiesOutput, IndexOutput));
+            .Append(catalog.CustomMapping(new ArgMaxFactory().GetMapping(), ImagePixelsMapping.ArgMaxContract))
+            .Append(catalog.CopyColumns(scoreColumnName, ImagePixelsMapping.ScoreColumn))
+            .Append(catalog.Conversion.MapValue(predictedLabelColumnName, pairs, ImagePixelsMapping.IndexColumn, treatValuesAsKeyType: true))
+            .Append(catalog.DropColumns([ImagePixelsMapping.ImageColumn, ImagePixelsMapping.SpecColumn, ImagePixelsMapping.PixelsColumn,
+                ImagePixelsMapping.ScoreColumn, ImagePixelsMapping.IndexColumn, .. isBytes ? new[] { ImagePixelsMapping.MarkerColumn } : []]));
     }
 
     /// <summary>The exported classifier with the outputs' batch fixed to 1 (ML.NET scores row by row, and a fixed
-    /// size gives a known-size Score vector), the input renamed to the pixels column, and a scalar int64 argmax output.</summary>
+    /// size gives a known-size Score vector) and the input renamed to the pixels column.</summary>
     internal static byte[] ScoringGraph(TransferModel model)
     {
         var proto = ModelProto.Parser.ParseFrom(model.ExportOnnxBytes(bakeNormalization: false, inputName: ImagePixelsMapping.PixelsColumn));
@@ -74,26 +82,6 @@ public static class MLNetScoringPipeline
         var input = graph.Input.Single(i => i.Name == ImagePixelsMapping.PixelsColumn).Type.TensorType.Shape;
         input.Dim[0] = new TensorShapeProto.Types.Dimension { DimValue = 1 };
         input.Dim[1] = new TensorShapeProto.Types.Dimension { DimParam = "channels" };
-        // ArgMax gives [1]; a Reshape to rank 0 makes ML.NET type the column as a scalar, which MapValue turns
-        // into the scalar key ML.NET's evaluators and PredictionEngine expect
-        var argmax = new NodeProto { OpType = "ArgMax", Name = "tl.argmax" };
-        argmax.Input.Add(ClassifierGraphBuilder.ProbabilitiesOutput);
-        argmax.Output.Add("tl.argmax.out");
-        argmax.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
-        argmax.Attribute.Add(new AttributeProto { Name = "keepdims", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
-        graph.Node.Add(argmax);
-        var scalarShape = new TensorProto { Name = "tl.scalar_shape", DataType = (int)TensorProto.Types.DataType.Int64 };
-        scalarShape.Dims.Add(0);
-        graph.Initializer.Add(scalarShape);
-        var reshape = new NodeProto { OpType = "Reshape", Name = "tl.scalar" };
-        reshape.Input.Add(["tl.argmax.out", "tl.scalar_shape"]);
-        reshape.Output.Add(IndexOutput);
-        graph.Node.Add(reshape);
-        graph.Output.Add(new ValueInfoProto
-        {
-            Name = IndexOutput,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Int64, Shape = new TensorShapeProto() } },
-        });
         return proto.ToByteArray();
     }
 }
