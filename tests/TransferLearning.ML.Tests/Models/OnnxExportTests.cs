@@ -23,6 +23,7 @@ public sealed class OnnxExportTests(TrainedModelFixture fixture) : IClassFixture
         var tensorizer = new Tensorizer(preprocessing);
         using var session = new InferenceSession(path);
         string input = session.InputMetadata.Keys.Single();
+        Assert.Equal(bakeNormalization ? "true" : "false", session.ModelMetadata.CustomMetadataMap["tl.normalizationInGraph"]);
 
         foreach (string image in fixture.Images)
         {
