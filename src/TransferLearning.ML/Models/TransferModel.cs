@@ -83,7 +83,7 @@ public sealed partial class TransferModel : IDisposable
         ArgumentNullException.ThrowIfNull(stream);
         using var memory = new MemoryStream();
         stream.CopyTo(memory);
-        return Predict(memory.ToArray(), name);
+        return Predict(ImageSource.FromBytes(memory.GetBuffer().AsMemory(0, (int)memory.Length), name));
     }
 
     /// <summary>Classifies a SkiaSharp bitmap.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using TransferLearning.ML.Models.MLNet;
 using TransferLearning.ML.Tests.Training;
 
 namespace TransferLearning.ML.Tests.Models;
@@ -106,6 +107,36 @@ public sealed class MLNetTrainerTests(MLNetFixture fixture) : IClassFixture<MLNe
         {
             var expected = fixture.Training.Model.Predict(scored.Image).Probabilities;
             Assert.Equal(expected.ToArray(), scored.Score);
+        }
+    }
+
+    [SharedFact(TrainingData.MobileNet, TrainingData.Kermany)]
+    public void The_trainer_fits_inside_an_estimator_chain_as_ML_NET_users_write_it()
+    {
+        var mlContext = new MLContext(seed: 2);
+        var rows = fixture.TrainRows.Where((_, i) => i % 4 == 0).ToArray();
+        var data = mlContext.Data.LoadFromEnumerable(rows);
+        string cache = TrainingData.TemporaryDirectory("mlnet-chain");
+        try
+        {
+            var pipeline = mlContext.Transforms.Conversion.MapValueToKey("Label")
+                .Append(mlContext.MulticlassClassification.Trainers.TransferLearning(new ML.Models.MLNet.TransferLearningTrainerOptions
+                {
+                    Backbone = TrainingData.MobileNetV2,
+                    FeatureExtraction = new ML.Training.FeatureExtractionOptions { Epochs = 3, CacheDirectory = cache },
+                    ValidationFraction = 0.25,
+                }))
+                .Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedClass", "PredictedLabel"));
+
+            var schema = pipeline.Fit(data).Transform(data).Schema;
+
+            Assert.Equal(2, Assert.IsType<VectorDataViewType>(schema["Score"].Type).Size);
+            Assert.IsType<KeyDataViewType>(schema["PredictedLabel"].Type);
+            Assert.Equal(TextDataViewType.Instance, schema["PredictedClass"].Type);
+        }
+        finally
+        {
+            Directory.Delete(cache, recursive: true);
         }
     }
 

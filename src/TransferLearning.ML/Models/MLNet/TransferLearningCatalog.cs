@@ -7,10 +7,11 @@ public static class TransferLearningCatalog
 {
     /// <summary>
     /// A multiclass image classifier trained by TransferLearning.ML on an ONNX backbone. Fitting it reads the image
-    /// and label columns, trains (feature extraction or fine-tuning), and returns a pipeline of ML.NET's own
-    /// transforms (image loading, resizing, pixel extraction, <c>ApplyOnnxModel</c> on the exported classifier with
-    /// the normalisation baked in, label mapping), which adds <c>Score</c> and <c>PredictedLabel</c> columns and
-    /// saves and loads with <c>mlContext.Model.Save</c>/<c>Load</c>.
+    /// and label columns, trains (feature extraction or fine-tuning), and returns a chain of ML.NET transforms
+    /// (see <see cref="MLNetScoringPipeline"/>: the library's preprocessing as a custom mapping, <c>ApplyOnnxModel</c>
+    /// on the classifier, label mapping) that adds <c>Score</c> and <c>PredictedLabel</c> columns and saves and loads
+    /// with <c>mlContext.Model.Save</c>/<c>Load</c> (register this assembly with
+    /// <c>mlContext.ComponentCatalog.RegisterAssembly</c> before loading).
     /// </summary>
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="options">What to train; see <see cref="TransferLearningTrainerOptions"/> for each default.</param>
