@@ -140,12 +140,20 @@ public sealed partial class TransferModel : IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             int count = Math.Min(batchSize, list.Count - start);
-            Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+            try
             {
-                var workspace = Rent();
-                try { workspace.Load(ImageSource.FromFile(list[start + i]), buffer.AsSpan(i * values, values)); }
-                finally { _workspaces.Add(workspace); }
-            });
+                Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+                {
+                    var workspace = Rent();
+                    try { workspace.Load(ImageSource.FromFile(list[start + i]), buffer.AsSpan(i * values, values)); }
+                    finally { _workspaces.Add(workspace); }
+                });
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                // callers expect the documented ImageDataException, not the parallel loop's wrapper
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
             float[] output = Run(buffer, count);
             for (int i = 0; i < count; i++) result.Add(ToPrediction(output.AsSpan(i * classes, classes).ToArray()));
         }

@@ -50,4 +50,13 @@ public sealed class PredictionInputTests(TrainedModelFixture fixture) : IClassFi
             Assert.Equal(fixture.Model.ClassNames[expected], prediction.Label);
         }
     }
+
+    [SharedFact(TrainingData.MobileNet, TrainingData.Kermany)]
+    public void Batch_prediction_names_a_missing_file()
+    {
+        string missing = Path.Combine(Path.GetTempPath(), $"tl-missing-{Guid.NewGuid():N}.jpg");
+
+        var error = Assert.Throws<ML.Data.ImageDataException>(() => fixture.Model.Predict([fixture.Images[0], missing]));
+        Assert.Contains(missing, error.Message);
+    }
 }
