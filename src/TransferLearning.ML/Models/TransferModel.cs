@@ -15,8 +15,11 @@ public sealed partial class TransferModel : IDisposable
 {
     private readonly byte[] _onnx;
     private readonly Lazy<InferenceSession> _session;
+    private static readonly string[] s_outputNames = [ClassifierGraphBuilder.ProbabilitiesOutput];
     private readonly ConcurrentBag<PredictionWorkspace> _workspaces = [];
+    private readonly ConcurrentBag<PredictionWorkspace> _allWorkspaces = [];
     private readonly string _inputName;
+    private readonly string[] _inputNames;
     private bool _disposed;
 
     internal TransferModel(byte[] onnx, ModelManifest manifest)
@@ -25,6 +28,7 @@ public sealed partial class TransferModel : IDisposable
         Manifest = manifest;
         Preprocessing = manifest.Preprocessing.ToPreprocessing();
         _inputName = manifest.InputName;
+        _inputNames = [_inputName];
         _session = new Lazy<InferenceSession>(CreateSession, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -79,7 +83,7 @@ public sealed partial class TransferModel : IDisposable
         ArgumentNullException.ThrowIfNull(stream);
         using var memory = new MemoryStream();
         stream.CopyTo(memory);
-        return Predict(memory.ToArray(), name);
+        return Predict(ImageSource.FromBytes(memory.GetBuffer().AsMemory(0, (int)memory.Length), name));
     }
 
     /// <summary>Classifies a SkiaSharp bitmap.</summary>
@@ -92,15 +96,19 @@ public sealed partial class TransferModel : IDisposable
     }
 
     /// <summary>Classifies an image source.</summary>
+    /// <exception cref="ImageDataException">The image is missing or not a readable image.</exception>
+    /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     public Prediction Predict(ImageSource source)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(source);
+        var session = _session.Value;
         var workspace = Rent();
         try
         {
             workspace.Load(source);
-            float[] probabilities = Run(workspace.Input, 1);
+            session.Run(workspace.RunOptions, _inputNames, workspace.InputValues, s_outputNames, workspace.OutputValues);
+            float[] probabilities = workspace.Output.ToArray();
             return ToPrediction(probabilities);
         }
         finally
@@ -109,19 +117,45 @@ public sealed partial class TransferModel : IDisposable
         }
     }
 
-    /// <summary>Classifies many image files; predictions come back in input order.</summary>
-    public IReadOnlyList<Prediction> Predict(IEnumerable<string> paths, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Classifies many image files in batches of <paramref name="batchSize"/> (images of a batch are decoded in
+    /// parallel); predictions come back in input order and equal single predictions to float rounding.
+    /// </summary>
+    /// <param name="paths">Image files.</param>
+    /// <param name="batchSize">Images per ONNX Runtime call. Default 16.</param>
+    /// <param name="cancellationToken">Checked between batches.</param>
+    /// <exception cref="ImageDataException">A file is missing or not a readable image.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public IReadOnlyList<Prediction> Predict(IEnumerable<string> paths, int batchSize = 16, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(paths);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var list = paths.ToList();
-        var dataset = ImageDataset.FromList(list.Select(p => (p, ClassNames[0])), new ImageDatasetOptions { ClassNames = ClassNames });
-        var probabilities = PredictProbabilities(dataset, cancellationToken: cancellationToken).Probabilities;
-        var row = new float[ClassNames.Count];
+        int values = Preprocessing.ValuesPerImage, classes = ClassNames.Count;
+        var buffer = GC.AllocateUninitializedArray<float>(Math.Min(batchSize, Math.Max(1, list.Count)) * values, pinned: true);
         var result = new List<Prediction>(list.Count);
-        for (int i = 0; i < list.Count; i++)
+        for (int start = 0; start < list.Count; start += batchSize)
         {
-            for (int k = 0; k < row.Length; k++) row[k] = probabilities[i, k];
-            result.Add(ToPrediction(row));
+            cancellationToken.ThrowIfCancellationRequested();
+            int count = Math.Min(batchSize, list.Count - start);
+            try
+            {
+                Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+                {
+                    var workspace = Rent();
+                    try { workspace.Load(ImageSource.FromFile(list[start + i]), buffer.AsSpan(i * values, values)); }
+                    finally { _workspaces.Add(workspace); }
+                });
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                // callers expect the documented ImageDataException, not the parallel loop's wrapper
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
+            float[] output = Run(buffer, count);
+            for (int i = 0; i < count; i++) result.Add(ToPrediction(output.AsSpan(i * classes, classes).ToArray()));
         }
         return result;
     }
@@ -153,7 +187,7 @@ public sealed partial class TransferModel : IDisposable
         });
         foreach (var batch in loader.ReadEpoch(epoch, cancellationToken))
         {
-            float[] output = Run(batch.Buffer.AsSpan(0, batch.Count * Preprocessing.ValuesPerImage), batch.Count);
+            float[] output = Run(batch.Buffer, batch.Count);
             for (int i = 0; i < batch.Count; i++, filled++)
             {
                 labels[filled] = batch.Labels[i];
@@ -164,13 +198,18 @@ public sealed partial class TransferModel : IDisposable
         return (labels, probabilities, indices);
     }
 
-    private float[] Run(ReadOnlySpan<float> input, int count)
+    /// <summary>Runs a batch given as a span (copied once into a pinned array).</summary>
+    internal float[] Run(ReadOnlySpan<float> input, int count) => Run(input.ToArray(), count);
+
+    /// <summary>Runs a batch held in <paramref name="buffer"/> (first <paramref name="count"/> images) without copying it.</summary>
+    internal float[] Run(float[] buffer, int count)
     {
         var session = _session.Value;
-        float[] copy = input.ToArray();
-        using var value = OrtValue.CreateTensorValueFromMemory(copy, [count, Preprocessing.Channels, Preprocessing.Height, Preprocessing.Width]);
+        int values = count * Preprocessing.ValuesPerImage;
+        using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, values),
+            [count, Preprocessing.Channels, Preprocessing.Height, Preprocessing.Width]);
         using var runOptions = new RunOptions();
-        using var outputs = session.Run(runOptions, [_inputName], [value], [Models.ClassifierGraphBuilder.ProbabilitiesOutput]);
+        using var outputs = session.Run(runOptions, _inputNames, [value], s_outputNames);
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
@@ -180,7 +219,13 @@ public sealed partial class TransferModel : IDisposable
         return new Prediction(ClassNames[label], label, probabilities);
     }
 
-    private PredictionWorkspace Rent() => _workspaces.TryTake(out var workspace) ? workspace : new PredictionWorkspace(Preprocessing);
+    private PredictionWorkspace Rent()
+    {
+        if (_workspaces.TryTake(out var workspace)) return workspace;
+        workspace = new PredictionWorkspace(Preprocessing, ClassNames.Count);
+        _allWorkspaces.Add(workspace);
+        return workspace;
+    }
 
     private InferenceSession CreateSession()
     {
@@ -198,21 +243,54 @@ public sealed partial class TransferModel : IDisposable
         if (_disposed) return;
         _disposed = true;
         if (_session.IsValueCreated) _session.Value.Dispose();
+        foreach (var workspace in _allWorkspaces) workspace.Dispose();
     }
 
-    /// <summary>Decoder and buffers for one prediction at a time, pooled so concurrent callers never share one.</summary>
-    private sealed class PredictionWorkspace(ImagePreprocessing preprocessing)
+    /// <summary>
+    /// Decoder, buffers and the ONNX Runtime tensors over them for one prediction at a time, pooled so concurrent
+    /// callers never share one. The input and output tensors wrap pinned arrays the workspace owns, so a prediction
+    /// hands ONNX Runtime the preprocessed image without copying it and allocates only the returned probabilities.
+    /// </summary>
+    private sealed class PredictionWorkspace : IDisposable
     {
+        private readonly ImagePreprocessing _preprocessing;
         private readonly ImageDecoder _decoder = new();
         private readonly DecodedImage _image = new();
-        private readonly Tensorizer _tensorizer = new(preprocessing);
+        private readonly Tensorizer _tensorizer;
+        private readonly float[] _input;
+        private readonly float[] _output;
 
-        public float[] Input { get; } = new float[preprocessing.ValuesPerImage];
-
-        public void Load(ImageSource source)
+        public PredictionWorkspace(ImagePreprocessing preprocessing, int classes)
         {
-            _decoder.Decode(source, _image, preprocessing);
-            _tensorizer.Write(_image, Input);
+            _preprocessing = preprocessing;
+            _tensorizer = new Tensorizer(preprocessing);
+            _input = GC.AllocateArray<float>(preprocessing.ValuesPerImage, pinned: true);
+            _output = GC.AllocateArray<float>(classes, pinned: true);
+            InputValues = [OrtValue.CreateTensorValueFromMemory(_input, [1, preprocessing.Channels, preprocessing.Height, preprocessing.Width])];
+            OutputValues = [OrtValue.CreateTensorValueFromMemory(_output, [1, classes])];
+        }
+
+        public OrtValue[] InputValues { get; }
+
+        public OrtValue[] OutputValues { get; }
+
+        public RunOptions RunOptions { get; } = new();
+
+        public ReadOnlySpan<float> Output => _output;
+
+        public void Load(ImageSource source) => Load(source, _input);
+
+        public void Load(ImageSource source, Span<float> destination)
+        {
+            _decoder.Decode(source, _image, _preprocessing);
+            _tensorizer.Write(_image, destination);
+        }
+
+        public void Dispose()
+        {
+            InputValues[0].Dispose();
+            OutputValues[0].Dispose();
+            RunOptions.Dispose();
         }
     }
 }
