@@ -1,43 +1,54 @@
+using TransferLearning.ML.Data;
+using TransferLearning.ML.Evaluation;
 using TransferLearning.ML.Models;
 
 namespace TransferLearning.ML.WebDemo;
 
 /// <summary>
 /// Produces the Grad-CAM overlay shown beside a prediction: the one place the demo meets the library's Grad-CAM.
+/// The TorchSharp module behind Grad-CAM is built once; requests take turns on it (a Grad-CAM is a forward and a
+/// partial backward pass, and the module keeps per-call state), while predictions themselves stay concurrent.
 /// </summary>
-/// <remarks>
-/// The library's Grad-CAM (<c>TransferLearning.ML.Evaluation.GradCam</c>, with heatmap options on
-/// <see cref="TransferModel"/> predictions) is being written on another branch. Until it is merged here,
-/// <see cref="IsAvailable"/> is false, <see cref="Explain"/> returns null, <c>/predict</c> answers
-/// <c>"gradCam": null</c> and the page says "Grad-CAM not available". Wiring it means only: compute the heatmap
-/// for <c>prediction.LabelIndex</c>, blend it over the image, encode the result as PNG, return it as a
-/// <see cref="GradCamOverlay"/> (data URL), and make <see cref="IsAvailable"/> true.
-/// </remarks>
-public sealed class ExplanationService
+public sealed class ExplanationService : IDisposable
 {
-    // the network Grad-CAM will differentiate once the library's implementation is wired in
-    private readonly TransferModel _model;
+    private readonly Lazy<GradCam> _gradCam;
+    private readonly SemaphoreSlim _turn = new(1, 1);
 
     /// <summary>Explains predictions of <paramref name="model"/>.</summary>
     public ExplanationService(TransferModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        _model = model;
+        _gradCam = new Lazy<GradCam>(() => model.CreateGradCam(), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    /// <summary>Whether <see cref="Explain"/> returns overlays (false until the library's Grad-CAM is wired in).</summary>
-    public bool IsAvailable => false;
+    /// <summary>Whether <see cref="Explain"/> returns overlays.</summary>
+    public bool IsAvailable => true;
 
-    /// <summary>The Grad-CAM overlay of <paramref name="encodedImage"/> for the predicted class, or null when
-    /// <see cref="IsAvailable"/> is false.</summary>
+    /// <summary>The Grad-CAM overlay of <paramref name="encodedImage"/> for the predicted class.</summary>
     /// <param name="encodedImage">The uploaded image (PNG, JPEG or BMP), already known to be readable.</param>
     /// <param name="prediction">The model's prediction for it; the overlay explains its class.</param>
-    /// <param name="cancellationToken">Cancels the computation (the client went away).</param>
+    /// <param name="cancellationToken">Cancels the wait for a turn (the client went away).</param>
     public GradCamOverlay? Explain(byte[] encodedImage, Prediction prediction, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(encodedImage);
         ArgumentNullException.ThrowIfNull(prediction);
-        cancellationToken.ThrowIfCancellationRequested();
-        return null;
+        _turn.Wait(cancellationToken);
+        try
+        {
+            var result = _gradCam.Value.Compute(ImageSource.FromBytes(encodedImage, "upload"), prediction.LabelIndex);
+            string dataUrl = "data:image/png;base64," + Convert.ToBase64String(result.OverlayPng());
+            return new GradCamOverlay(dataUrl, prediction.Label, result.LayerName);
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_gradCam.IsValueCreated) _gradCam.Value.Dispose();
+        _turn.Dispose();
     }
 }

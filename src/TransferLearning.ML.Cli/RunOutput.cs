@@ -15,17 +15,7 @@ internal static class RunOutput
         result.Model.Save(modelPath);
         var metrics = result.Metrics ?? throw new InvalidOperationException("No validation or test images: nothing to evaluate.");
         string split = result.TestMetrics is null ? "validation" : "test";
-        MetricsJson.Write(Path.Combine(directory, "metrics.json"), metrics, new Dictionary<string, object?>
-        {
-            ["split"] = split,
-            ["mode"] = result.Model.Mode,
-            ["backbone"] = result.Model.BackboneName,
-            ["bestEpoch"] = result.BestEpoch,
-            ["validationAccuracy"] = result.ValidationMetrics?.Accuracy,
-            ["validationRocAuc"] = result.ValidationMetrics is { } v && !double.IsNaN(v.RocAuc) ? v.RocAuc : null,
-            ["seconds"] = result.Timings["total"].TotalSeconds,
-        });
-        HistoryCsv.Write(Path.Combine(directory, "history.csv"), result.History);
+        // report.html, metrics.json (top-level accuracy and rocAuc of the evaluated split), history.csv and plots
         string report = Report.Write(directory, result);
         PrintSummary(metrics, split, modelPath, report);
     }
@@ -33,9 +23,9 @@ internal static class RunOutput
     public static void PrintSummary(ClassificationMetrics metrics, string split, string? modelPath, string? reportPath)
     {
         var table = new Table().AddColumn("metric").AddColumn($"{split}");
-        void Row(string name, double value, ConfidenceInterval? interval = null) => table.AddRow(name,
+        void Row(string name, double value, ConfidenceInterval? interval = null) => table.AddRow(new Text(name), new Text(
             double.IsNaN(value) ? "n/a" : value.ToString("F4", CultureInfo.InvariantCulture)
-            + (interval is { } ci && !double.IsNaN(ci.Lower) ? string.Create(CultureInfo.InvariantCulture, $" [{ci.Lower:F3}, {ci.Upper:F3}]") : ""));
+            + (interval is { } ci && !double.IsNaN(ci.Lower) ? string.Create(CultureInfo.InvariantCulture, $" (95% CI {ci.Lower:F3}–{ci.Upper:F3})") : "")));
         Row("accuracy", metrics.Accuracy, metrics.ConfidenceIntervals?.Accuracy);
         Row("balanced accuracy", metrics.BalancedAccuracy);
         Row("ROC-AUC", metrics.RocAuc, metrics.ConfidenceIntervals?.RocAuc);

@@ -40,7 +40,7 @@ public sealed class PredictEndpointTests(DemoServerFixture fixture)
     }
 
     [SharedFact(MobileNet, Xray)]
-    public async Task Without_the_librarys_GradCam_the_prediction_says_gradCam_null()
+    public async Task The_prediction_carries_a_Grad_CAM_overlay_of_the_predicted_class_as_a_PNG_data_url()
     {
         using var client = await ClientAsync();
         string xray = DemoServerFixture.UnseenXray();
@@ -48,9 +48,14 @@ public sealed class PredictEndpointTests(DemoServerFixture fixture)
         using var response = await client.PostAsync("/predict", Upload(await File.ReadAllBytesAsync(xray), "x.jpeg", "image/jpeg"));
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         var info = await client.GetFromJsonAsync<JsonElement>("/info");
+        var gradCam = body.GetProperty("gradCam");
+        string url = gradCam.GetProperty("imageDataUrl").GetString()!;
 
-        Assert.Equal(JsonValueKind.Null, body.GetProperty("gradCam").ValueKind);
-        Assert.False(info.GetProperty("gradCamAvailable").GetBoolean());
+        Assert.Equal(body.GetProperty("label").GetString(), gradCam.GetProperty("targetClass").GetString());
+        Assert.StartsWith("data:image/png;base64,", url);
+        using var overlay = SkiaSharp.SKBitmap.Decode(Convert.FromBase64String(url["data:image/png;base64,".Length..]));
+        Assert.NotNull(overlay);
+        Assert.True(info.GetProperty("gradCamAvailable").GetBoolean());
     }
 
     [SharedFact(MobileNet, Xray)]

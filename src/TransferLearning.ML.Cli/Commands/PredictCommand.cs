@@ -19,7 +19,7 @@ internal static class PredictCommand
         {
             using var loaded = TransferModel.Load(parse.GetValue(model)!);
             var files = Expand(parse.GetValue(images)!);
-            var predictions = loaded.Predict(files, token);
+            var predictions = loaded.Predict(files, cancellationToken: token);
             if (parse.GetValue(json))
             {
                 for (int i = 0; i < files.Count; i++)

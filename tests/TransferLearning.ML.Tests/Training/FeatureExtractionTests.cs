@@ -2,6 +2,7 @@ using TransferLearning.ML.Training;
 
 namespace TransferLearning.ML.Tests.Training;
 
+[Collection(TrainingCollection.Name)]
 public sealed class FeatureExtractionTests : IDisposable
 {
     private readonly string _cache = TrainingData.TemporaryDirectory("features");

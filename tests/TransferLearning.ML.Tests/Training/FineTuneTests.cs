@@ -5,6 +5,7 @@ using TransferLearning.ML.Training;
 
 namespace TransferLearning.ML.Tests.Training;
 
+[Collection(TrainingCollection.Name)]
 public sealed class FineTuneTests : IDisposable
 {
     private readonly List<string> _directories = [];
@@ -51,8 +52,8 @@ public sealed class FineTuneTests : IDisposable
         var first = Learner(Small()).WithThreads(2).Fit();
         var second = Learner(Small()).WithThreads(2).Fit();
 
-        Assert.Equal(first.Model.ToOnnxBytes(), second.Model.ToOnnxBytes());
-        Assert.Equal(first.History.Select(h => (h.TrainLoss, h.ValidationLoss)), second.History.Select(h => (h.TrainLoss, h.ValidationLoss)));
+        AssertSameWeights(first.Model.ToOnnxBytes(), second.Model.ToOnnxBytes());
+        AssertSameLosses(first.History, second.History);
         Assert.Equal(first.ValidationMetrics!.Accuracy, second.ValidationMetrics!.Accuracy);
     }
 
@@ -76,9 +77,9 @@ public sealed class FineTuneTests : IDisposable
             .Fit(new InlineProgress<TrainingProgress>(p => { if (p.EpochResult is { } e) epochsSeen.Add(e.Epoch); }));
 
         Assert.Equal([3], epochsSeen); // epochs 1 and 2 came from the checkpoint
-        Assert.Equal(uninterrupted.History.Select(h => (h.Epoch, h.TrainLoss, h.ValidationLoss)),
-            resumed.History.Select(h => (h.Epoch, h.TrainLoss, h.ValidationLoss)));
-        Assert.Equal(uninterrupted.Model.ToOnnxBytes(), resumed.Model.ToOnnxBytes());
+        Assert.Equal(uninterrupted.History.Take(2), resumed.History.Take(2), (a, b) => a with { Seconds = 0 } == b with { Seconds = 0 });
+        AssertSameLosses(uninterrupted.History, resumed.History);
+        AssertSameWeights(uninterrupted.Model.ToOnnxBytes(), resumed.Model.ToOnnxBytes());
     }
 
     [SharedFact(TrainingData.MobileNet, TrainingData.Kermany)]
@@ -97,6 +98,37 @@ public sealed class FineTuneTests : IDisposable
 
         Assert.Contains("at least one epoch", error.Message);
     }
+
+    // Runs are bit-identical on an idle machine; under heavy load libtorch's thread pool may split a reduction
+    // differently, which moves the last float digits. A resume that restored the wrong state (optimiser, schedule,
+    // data order, dropout stream) differs by orders of magnitude more than these tolerances.
+    private static void AssertSameLosses(IReadOnlyList<EpochMetrics> expected, IReadOnlyList<EpochMetrics> actual)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.Equal(expected[i].TrainLoss, actual[i].TrainLoss, 1e-5);
+            Assert.Equal(expected[i].ValidationLoss, actual[i].ValidationLoss, 1e-5);
+        }
+    }
+
+    private static void AssertSameWeights(byte[] expected, byte[] actual)
+    {
+        var a = ModelProto.Parser.ParseFrom(expected).Graph.Initializer.ToDictionary(t => t.Name);
+        var b = ModelProto.Parser.ParseFrom(actual).Graph.Initializer.ToDictionary(t => t.Name);
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        foreach (var (name, tensor) in a)
+        {
+            float[] x = Floats(tensor), y = Floats(b[name]);
+            Assert.Equal(x.Length, y.Length);
+            for (int i = 0; i < x.Length; i++)
+                Assert.True(Math.Abs(x[i] - y[i]) <= 1e-5f * Math.Max(1f, Math.Abs(x[i])), $"{name}[{i}]: {x[i]} vs {y[i]}");
+        }
+    }
+
+    private static float[] Floats(TensorProto tensor) => tensor.DataType != (int)TensorProto.Types.DataType.Float ? []
+        : tensor.RawData.Length > 0 ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(tensor.RawData.Span).ToArray()
+        : tensor.FloatData.ToArray();
 
     private static Dictionary<string, ByteString> Initializers(byte[] onnx) =>
         ModelProto.Parser.ParseFrom(onnx).Graph.Initializer.ToDictionary(t => t.Name, t => t.RawData.Length > 0 ? t.RawData : ByteString.CopyFrom(t.FloatData.SelectMany(BitConverter.GetBytes).ToArray()));
