@@ -34,11 +34,12 @@ internal static class TrainCommand
         var threads = CliOptions.Threads();
         var checkpoints = new Option<string?>("--checkpoints") { Description = "Checkpoint folder; rerunning the same command resumes an interrupted run." };
         var skipUnreadable = new Option<bool>("--skip-unreadable") { Description = "Skip (and list) unreadable images instead of stopping." };
+        var imageSize = new Option<int?>("--image-size") { Description = "Input side in pixels (e.g. 64 for 28×28 MedMNIST images). Default: the backbone's own (224 for most)." };
 
         var command = new Command("train", "Train a classifier on folder-per-class images; writes model.tlmodel, report.html, metrics.json and history.csv.")
         {
             train, validation, test, weights, backbone, mode, output, epochs, unfreeze, batch, learningRate, augment, validationFraction,
-            maxPerClass, classes, threshold, seed, threads, checkpoints, skipUnreadable,
+            maxPerClass, classes, threshold, seed, threads, checkpoints, skipUnreadable, imageSize,
         };
         command.SetAction((parse, cancellationToken) => Task.FromResult(CommandRunner.Run(token =>
         {
@@ -67,6 +68,8 @@ internal static class TrainCommand
             }
             else learner = learner.WithSplits(trainSet, validationSet, testSet);
             if (parse.GetValue(checkpoints) is { } checkpointDirectory) learner = learner.WithCheckpoints(checkpointDirectory);
+            if (parse.GetValue(imageSize) is int side)
+                learner = learner.WithPreprocessing(model.Preprocessing with { Width = side, Height = side });
 
             int? epochCount = parse.GetValue(epochs);
             double? lr = parse.GetValue(learningRate);
