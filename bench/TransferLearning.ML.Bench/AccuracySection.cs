@@ -26,7 +26,7 @@ internal static class AccuracySection
         var section = report.AddSection("6. Accuracy of the default recipes",
             "dataset", "mode", "train / val / test images", "evaluated on", "accuracy", "ROC-AUC", "seconds", "PyTorch reference acc.");
         section.Note(settings.Quick
-            ? "Quick mode: at most 48 training images per class (20 validation), FineTune with 1 head + 1 fine-tune epoch: a smoke test, not a measurement of accuracy."
+            ? "Quick mode: at most 32 training images per class (12 validation), FineTune with 1 head + 1 fine-tune epoch: a smoke test, not a measurement of accuracy."
             : "Full mode: all training images, ExtractFeatures() and FineTune() with their default options (fresh feature-cache directory per run).");
         section.Note("Validation (model selection, threshold) is the official `val` split where it exists, else 15 % of `train` (stratified, seed 42). " +
                      "The PyTorch reference (../shared/README.md: FE and FT-5, first seed) was measured on the official test splits, which only `--test-root` gives.");
@@ -52,9 +52,9 @@ internal static class AccuracySection
 
     private static void RunOne(BenchSettings settings, BenchReport report, BenchReport.Section section, Backbone backbone, string name, string mode)
     {
-        int? perClass = settings.Quick ? 48 : null;
+        int? perClass = settings.Quick ? 32 : null;
         var train = ImageDataset.FromFolder(settings.Dataset(name, "train"), new ImageDatasetOptions { MaxImagesPerClass = perClass, Seed = 5 });
-        var classes = new ImageDatasetOptions { ClassNames = train.ClassNames, MaxImagesPerClass = settings.Quick ? 20 : null, Seed = 5 };
+        var classes = new ImageDatasetOptions { ClassNames = train.ClassNames, MaxImagesPerClass = settings.Quick ? 12 : null, Seed = 5 };
         string officialValidation = settings.Dataset(name, "val");
         bool hasValidation = Directory.Exists(officialValidation);
         ImageDataset validation, test;

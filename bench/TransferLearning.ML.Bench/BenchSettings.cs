@@ -29,7 +29,8 @@ internal sealed record BenchSettings
 
     public static BenchSettings Parse(string[] args)
     {
-        var settings = new BenchSettings { CommandLine = Environment.GetEnvironmentVariable("TL_BENCH_COMMAND") ?? string.Join(' ', args) };
+        var settings = new BenchSettings { CommandLine = Environment.GetEnvironmentVariable("TL_BENCH_COMMAND")
+            ?? "dotnet run -c Release --project bench/TransferLearning.ML.Bench -- " + string.Join(' ', args) };
         string? shared = Environment.GetEnvironmentVariable("TL_SHARED_DIR");
         for (int i = 0; i < args.Length; i++)
         {

@@ -26,8 +26,8 @@ internal static class FeatureExtractionSection
         report.Set("featureExtraction.libraryToOnnxRuntimeRatio", libraryRate / bareRate);
 
         var vgg = Backbone.FromModel(OnnxModel.Load(settings.Model("architectures", "vgg16.onnx")).MaterializeParameterInputs(seed: 1));
-        Measure(section, "vgg16 (seeded weights)", vgg.FeatureGraph, batch: 8, batches: 1, repetitions, settings.Threads, report, "featureExtraction.vgg16");
-        section.Note($"{settings.Threads} intra-op threads, 1 inter-op thread, ORT_ENABLE_ALL for both; best of {repetitions} interleaved repetitions; " +
+        Measure(section, "vgg16 (seeded weights)", vgg.FeatureGraph, batch: 8, batches: 1, settings.Quick ? 2 : repetitions, settings.Threads, report, "featureExtraction.vgg16");
+        section.Note($"{settings.Threads} intra-op threads, 1 inter-op thread, ORT_ENABLE_ALL for both; best of {repetitions} interleaved repetitions ({(settings.Quick ? 2 : repetitions)} for VGG16); " +
                      "random pixels. Bare ORT = InferenceSession.Run over OrtValue.CreateTensorValueFromMemory with runtime-allocated outputs " +
                      "(the usual way to call it); the library binds input and output to caller memory. GMAC counts Conv and Gemm/MatMul " +
                      "multiply-accumulates of the cut graph; GFLOP/s = 2 × GMAC × img/s. Top-level `featureExtraction.*ImagesPerSecond` keys are MobileNetV2.");

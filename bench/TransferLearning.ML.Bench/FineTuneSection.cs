@@ -59,7 +59,7 @@ internal static class FineTuneSection
 
     private static double Library(BenchSettings settings, Backbone backbone, BenchReport report, out string what)
     {
-        int perClass = settings.Quick ? 48 : 128;
+        int perClass = settings.Quick ? 32 : 128;
         int epochs = settings.Quick ? 2 : 3;
         var train = ImageDataset.FromFolder(settings.Dataset("kermany-cxr", "train"), new ImageDatasetOptions { MaxImagesPerClass = perClass, Seed = 1 });
         var result = TransferLearner.For(backbone)
@@ -84,7 +84,7 @@ internal static class FineTuneSection
 
     private static double TorchSharpLoop(BenchSettings settings, Backbone backbone, BenchReport report)
     {
-        int repetitions = settings.Quick ? 3 : 5, steps = settings.Quick ? 3 : 6;
+        int repetitions = settings.Quick ? 3 : 5, steps = settings.Quick ? 2 : 6;
         int previousThreads = get_num_threads();
         set_num_threads(settings.Threads);
         try
@@ -138,7 +138,7 @@ internal static class FineTuneSection
         };
         foreach (string a in new[] { settings.PyTorchScript, "--batch", Batch.ToString(CultureInfo.InvariantCulture),
                      "--threads", settings.Threads.ToString(CultureInfo.InvariantCulture), "--unfreeze", UnfrozenBlocks.ToString(CultureInfo.InvariantCulture),
-                     "--repetitions", settings.Quick ? "3" : "5", "--steps", settings.Quick ? "3" : "6" })
+                     "--repetitions", settings.Quick ? "3" : "5", "--steps", settings.Quick ? "2" : "6" })
             start.ArgumentList.Add(a);
         // glibc's allocator churn slows PyTorch ~7× here (design/ARCHITECTURE.md): benchmark every peer at its best
         start.Environment["MALLOC_MMAP_MAX_"] = "0";

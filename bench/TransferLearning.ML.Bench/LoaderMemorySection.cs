@@ -48,7 +48,7 @@ internal static class LoaderMemorySection
 
     private static ImageDataset Subset(BenchSettings settings) =>
         ImageDataset.FromFolder(settings.Dataset("kermany-cxr", "train"),
-            new ImageDatasetOptions { MaxImagesPerClass = settings.Quick ? 100 : null, Seed = 3 });
+            new ImageDatasetOptions { MaxImagesPerClass = settings.Quick ? 48 : null, Seed = 3 });
 
     /// <summary>The child: one fine-tune epoch, then its VmHWM as one JSON line.</summary>
     public static int RunAsChild(BenchSettings settings)

@@ -36,12 +36,13 @@ void Section(string name, Action run)
 Section("features", () => FeatureExtractionSection.Run(settings, report));
 Section("finetune", () => FineTuneSection.Run(settings, report));
 Section("cache", () => model = FeatureCacheSection.Run(settings, report));
-Section("loader", () => LoaderMemorySection.Run(settings, report));
 Section("predict", () =>
 {
     model ??= FeatureCacheSection.Run(settings, report);
     PredictorSection.Run(settings, report, model);
 });
+// the whole-set fine-tune epoch of the memory measurement is long: after the quick sections
+Section("loader", () => LoaderMemorySection.Run(settings, report));
 Section("accuracy", () => AccuracySection.Run(settings, report));
 model?.Dispose();
 report.Write(complete: true);
