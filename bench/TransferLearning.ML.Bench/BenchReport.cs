@@ -92,7 +92,8 @@ internal sealed class BenchReport
                         "(the machine is shared with other builds: wall-clock figures are lower bounds of what an idle machine gives)");
         text.AppendLine($"- threads: {_settings.Threads} for every peer; figures are best-of-N over interleaved repetitions where so marked");
         text.AppendLine();
-        foreach (Section section in _sections) section.AppendTo(text);
+        // sections run in the order that gets the short ones done first; the file lists them by number
+        foreach (Section section in _sections.OrderBy(s => s.Title, StringComparer.Ordinal)) section.AppendTo(text);
         return text.ToString();
     }
 
@@ -101,6 +102,8 @@ internal sealed class BenchReport
 
     internal sealed class Section(string title, string[] headers)
     {
+        public string Title => title;
+
         private readonly List<string[]> _rows = [];
         private readonly List<string> _notes = [];
 
