@@ -1,0 +1,71 @@
+using System.Globalization;
+
+namespace TransferLearning.ML.Bench;
+
+/// <summary>The command line: <c>[--quick] [--test-root DIR] [--datasets a,b] [--out DIR] [--shared DIR]
+/// [--pytorch-script FILE] [--python PATH] [--sections a,b]</c>.</summary>
+internal sealed record BenchSettings
+{
+    public static readonly string[] AllDatasets = ["kermany-cxr", "kidney-ct", "pneumoniamnist", "retinamnist", "breastmnist"];
+    public static readonly string[] AllSections = ["features", "finetune", "cache", "loader", "predict", "accuracy"];
+
+    public bool Quick { get; init; }
+    public string? TestRoot { get; init; }
+    public IReadOnlyList<string> Datasets { get; init; } = AllDatasets;
+    public IReadOnlyList<string> Sections { get; init; } = AllSections;
+    public string OutputDirectory { get; init; } = "bench";
+    public string Shared { get; init; } = "";
+    public string? PyTorchScript { get; init; }
+    public string Python { get; init; } = "/usr/bin/python3";
+    public int Threads { get; init; } = 2;
+    public string CommandLine { get; init; } = "";
+
+    /// <summary>When set, the process is a child that only runs the fine-tune whose peak memory is measured.</summary>
+    public string? MemoryChild { get; init; }
+
+    public string Model(params string[] parts) => Path.Combine([Shared, "models", .. parts]);
+
+    public string Dataset(string name, string split) => Path.Combine(Shared, "datasets", name, split);
+
+    public static BenchSettings Parse(string[] args)
+    {
+        var settings = new BenchSettings { CommandLine = Environment.GetEnvironmentVariable("TL_BENCH_COMMAND")
+            ?? "dotnet run -c Release --project bench/TransferLearning.ML.Bench -- " + string.Join(' ', args) };
+        string? shared = Environment.GetEnvironmentVariable("TL_SHARED_DIR");
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            settings = args[i] switch
+            {
+                "--quick" => settings with { Quick = true },
+                "--test-root" => settings with { TestRoot = Path.GetFullPath(Value()) },
+                "--datasets" => settings with { Datasets = List(Value()) },
+                "--sections" => settings with { Sections = List(Value()) },
+                "--out" => settings with { OutputDirectory = Value() },
+                "--pytorch-script" => settings with { PyTorchScript = Path.GetFullPath(Value()) },
+                "--python" => settings with { Python = Value() },
+                "--threads" => settings with { Threads = int.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--memory-child" => settings with { MemoryChild = Value() },
+                "--shared" => settings with { Shared = Value() },
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --quick --test-root DIR --datasets a,b --sections " +
+                                                 $"{string.Join(',', AllSections)} --out DIR --shared DIR --pytorch-script FILE --python PATH --threads N"),
+            };
+            if (args[i] == "--shared") shared = settings.Shared;
+        }
+        foreach (string d in settings.Datasets)
+            if (!AllDatasets.Contains(d)) throw new ArgumentException($"Unknown dataset '{d}'; known: {string.Join(", ", AllDatasets)}.");
+        foreach (string s in settings.Sections)
+            if (!AllSections.Contains(s)) throw new ArgumentException($"Unknown section '{s}'; known: {string.Join(", ", AllSections)}.");
+        return settings with { Shared = Path.GetFullPath(shared ?? DefaultShared()) };
+    }
+
+    private static string[] List(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static string DefaultShared()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "TransferLearning.ML.sln")))
+                return Path.Combine(dir.FullName, "..", "shared");
+        throw new DirectoryNotFoundException("../shared not found beside the checkout: pass --shared DIR or set TL_SHARED_DIR.");
+    }
+}

@@ -1,0 +1,101 @@
+"""PyTorch peer of the fine-tune step benchmark (bench/run.sh runs it through TransferLearning.ML.Bench).
+
+torchvision's mobilenet_v2 with every Conv+BatchNorm pair fused into one biased convolution (the layout of
+mobilenetv2-imagenet.onnx, whose batch norms are folded), features[:-unfreeze] frozen (eval, no_grad),
+features[-unfreeze:] + dropout 0.2 + Linear(1280, classes) trainable, AdamW, cross-entropy, one in-memory batch.
+Random weights: torchvision's pretrained weights cannot be downloaded here, and speed does not depend on them.
+Prints one JSON line with the best images/s over the repetitions.
+
+Run with MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 (glibc allocator churn otherwise slows it ~7x).
+"""
+import argparse
+import json
+import time
+
+import torch
+import torch.nn as nn
+import torchvision
+from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+
+def fuse_batch_norms(module):
+    """Replaces every Conv2d directly followed by BatchNorm2d inside a Sequential by one fused, biased Conv2d."""
+    for child in module.children():
+        fuse_batch_norms(child)
+    if isinstance(module, nn.Sequential):
+        for i in range(len(module) - 1):
+            if isinstance(module[i], nn.Conv2d) and isinstance(module[i + 1], nn.BatchNorm2d):
+                module[i] = fuse_conv_bn_eval(module[i].eval(), module[i + 1].eval())
+                module[i + 1] = nn.Identity()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--unfreeze", type=int, default=5)
+    parser.add_argument("--classes", type=int, default=2)
+    parser.add_argument("--repetitions", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=6)
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(1)
+    network = torchvision.models.mobilenet_v2()
+    network.eval()
+    fuse_batch_norms(network)
+    features = network.features
+    frozen = features[: len(features) - args.unfreeze]
+    trainable = features[len(features) - args.unfreeze:]
+    head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.2), nn.Linear(1280, args.classes))
+    for p in frozen.parameters():
+        p.requires_grad_(False)
+    frozen.eval()
+    trainable.train()
+    head.train()
+    parameters = list(trainable.parameters()) + list(head.parameters())
+    optimizer = torch.optim.AdamW(parameters, lr=1e-3, weight_decay=0.01)
+    loss_function = nn.CrossEntropyLoss()
+    images = torch.randn(args.batch, 3, 224, 224)
+    labels = torch.randint(0, args.classes, (args.batch,))
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        with torch.no_grad():
+            prefix = frozen(images)
+        loss = loss_function(head(trainable(prefix)), labels)
+        loss.backward()
+        optimizer.step()
+
+    def forward():
+        with torch.no_grad():
+            features(images)
+
+    step()  # warm-up
+    step()
+    rates = []
+    for _ in range(args.repetitions):
+        start = time.perf_counter()
+        for _ in range(args.steps):
+            step()
+        rates.append(args.steps * args.batch / (time.perf_counter() - start))
+    forward()
+    forward_rates = []
+    for _ in range(max(2, args.repetitions // 2)):
+        start = time.perf_counter()
+        forward()
+        forward_rates.append(args.batch / (time.perf_counter() - start))
+    result = {
+        "imagesPerSecond": round(max(rates), 2),
+        "repetitionImagesPerSecond": [round(r, 2) for r in rates],
+        "frozenForwardImagesPerSecond": round(max(forward_rates), 2),
+        "torchVersion": torch.__version__,
+        "torchvisionVersion": torchvision.__version__,
+        "threads": torch.get_num_threads(),
+        "trainableParameters": sum(p.numel() for p in parameters),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
