@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text.Json;
 using TorchSharp.Modules;
+using TransferLearning.ML.Runtime;
 using static TorchSharp.torch;
 
 namespace TransferLearning.ML.Training.Checkpoints;
@@ -26,37 +27,21 @@ internal static class TrainingCheckpoint
         bool Stopped,
         IReadOnlyList<EpochMetrics> History);
 
-    public static void Save(string path, State state, nn.Module network, OptimizerHelper optimizer, byte[]? bestWeights)
-    {
-        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
+    public static void Save(string path, State state, nn.Module network, OptimizerHelper optimizer, byte[]? bestWeights) =>
+        AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            {
-                using (var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true))
-                {
-                    using (var entry = zip.CreateEntry("state.json", CompressionLevel.Fastest).Open())
-                        JsonSerializer.Serialize(entry, state with { FormatVersion = FormatVersion });
-                    using (var entry = zip.CreateEntry("network.bin", CompressionLevel.NoCompression).Open())
-                        network.save(entry);
-                    using (var entry = zip.CreateEntry("optimizer.bin", CompressionLevel.NoCompression).Open())
-                    using (var writer = new BinaryWriter(entry))
-                        optimizer.save_state_dict(writer);
-                    if (bestWeights is not null)
-                        using (var entry = zip.CreateEntry("best.bin", CompressionLevel.NoCompression).Open())
-                            entry.Write(bestWeights);
-                }
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary)) File.Delete(temporary);
-        }
-    }
+            using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
+            using (var entry = zip.CreateEntry("state.json", CompressionLevel.Fastest).Open())
+                JsonSerializer.Serialize(entry, state with { FormatVersion = FormatVersion });
+            using (var entry = zip.CreateEntry("network.bin", CompressionLevel.NoCompression).Open())
+                network.save(entry);
+            using (var entry = zip.CreateEntry("optimizer.bin", CompressionLevel.NoCompression).Open())
+            using (var writer = new BinaryWriter(entry))
+                optimizer.save_state_dict(writer);
+            if (bestWeights is not null)
+                using (var entry = zip.CreateEntry("best.bin", CompressionLevel.NoCompression).Open())
+                    entry.Write(bestWeights);
+        });
 
     /// <summary>Reads only the run state (epochs done, history) of a checkpoint.</summary>
     /// <exception cref="InvalidDataException">The file is damaged or from another run.</exception>
