@@ -143,14 +143,29 @@ public sealed partial class TransferLearner
         return new(_settings with { Threshold = policy });
     }
 
-    /// <summary>Loader settings: worker threads (default: cores), decoded-image cache size in bytes (default 0), and whether
-    /// unreadable images are skipped and reported (default false: they stop the run with a clear error).</summary>
-    public TransferLearner WithLoader(int? workers = null, long decodedCacheBytes = 0, bool skipUnreadableImages = false)
+    /// <summary>
+    /// Loader settings: worker threads (default: cores), the in-memory image cache of each loader in bytes, and
+    /// whether unreadable images are skipped and reported (default false: they stop the run with a clear error).
+    /// </summary>
+    /// <param name="workers">Decoding threads per loader; default: the number of cores.</param>
+    /// <param name="decodedCacheBytes">
+    /// Cap of each loader's cache (see <see cref="BatchLoaderOptions.DecodedCacheBytes"/>): from the second epoch
+    /// on, cached images are not decoded again. Default <c>null</c>: <see cref="DefaultCacheBytes"/>; 0 turns the
+    /// cache off.
+    /// </param>
+    /// <param name="skipUnreadableImages">Leave unreadable images out (logged once each) instead of stopping.</param>
+    public TransferLearner WithLoader(int? workers = null, long? decodedCacheBytes = null, bool skipUnreadableImages = false)
     {
         if (workers is < 1) throw new ArgumentOutOfRangeException(nameof(workers), workers, "Use at least one loader worker.");
         if (decodedCacheBytes < 0) throw new ArgumentOutOfRangeException(nameof(decodedCacheBytes), decodedCacheBytes, "The cache size cannot be negative.");
-        return new(_settings with { LoaderWorkers = workers, DecodedCacheBytes = decodedCacheBytes, SkipUnreadableImages = skipUnreadableImages });
+        return new(_settings with { LoaderWorkers = workers, DecodedCacheBytes = decodedCacheBytes ?? DefaultCacheBytes, SkipUnreadableImages = skipUnreadableImages });
     }
+
+    /// <summary>
+    /// The default cap of each loader's image cache: 1 GiB, or a sixteenth of the memory available to the process
+    /// when that is less.
+    /// </summary>
+    public static long DefaultCacheBytes => Math.Min(1L << 30, Math.Max(0, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 16));
 
     /// <summary>Bootstrap resamples for the 95 % confidence intervals of the final metrics. Default: 1000; 0 turns them off.</summary>
     public TransferLearner WithBootstrap(int samples) => samples >= 0
@@ -178,7 +193,7 @@ public sealed partial class TransferLearner
         public ILogger Logger { get; init; } = NullLogger.Instance;
         public ThresholdPolicy Threshold { get; init; } = ThresholdPolicy.Default;
         public int? LoaderWorkers { get; init; }
-        public long DecodedCacheBytes { get; init; }
+        public long DecodedCacheBytes { get; init; } = DefaultCacheBytes;
         public bool SkipUnreadableImages { get; init; }
         public int BootstrapSamples { get; init; } = 1000;
     }

@@ -27,7 +27,9 @@ public sealed record BatchLoaderOptions
     /// <summary>
     /// Bytes of decoded (not yet augmented) images kept in memory between epochs, so later epochs skip decoding.
     /// Images are kept first come, first served until the cap is reached (with a shuffled order an LRU would
-    /// evict every image just before its next use). Default 0: no cache.
+    /// evict every image just before its next use). Default 0: no cache. A loader without augmentation whose
+    /// finished inputs (resized, normalised floats) all fit in the cap keeps those instead, so later epochs copy
+    /// them rather than resample.
     /// </summary>
     public long DecodedCacheBytes { get; init; }
 

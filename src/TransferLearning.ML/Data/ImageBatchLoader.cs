@@ -16,6 +16,7 @@ public sealed class ImageBatchLoader : IDisposable
     private readonly ImageDataset _dataset;
     private readonly ILogger _logger;
     private DecodedImageCache? _cache;
+    private PreparedImageCache? _prepared;
     private readonly ConcurrentDictionary<int, SkippedFile> _unreadable = new();
     private readonly WorkerState[] _workers;
     private float[][]? _buffers;
@@ -42,7 +43,14 @@ public sealed class ImageBatchLoader : IDisposable
         Preprocessing = preprocessing;
         Options = options;
         _logger = logger ?? NullLogger.Instance;
-        _cache = options.DecodedCacheBytes > 0 ? new DecodedImageCache(options.DecodedCacheBytes) : null;
+        // Without augmentation every epoch produces the same floats: when all of them fit the budget, keep those
+        // (a copy per image and epoch) rather than decoded images (a resampling per image and epoch). Decoded
+        // images are usually smaller, so a budget too small for every input keeps more images decoded.
+        bool augments = options.Augmentation is { IsEmpty: false };
+        bool preparedFits = (long)dataset.Count * preprocessing.ValuesPerImage * sizeof(float) <= options.DecodedCacheBytes;
+        bool keepPrepared = options.DecodedCacheBytes > 0 && !augments && preparedFits;
+        _cache = options.DecodedCacheBytes > 0 && !keepPrepared ? new DecodedImageCache(options.DecodedCacheBytes) : null;
+        _prepared = keepPrepared ? new PreparedImageCache(options.DecodedCacheBytes) : null;
         _workers = Enumerable.Range(0, options.WorkerCount).Select(_ => new WorkerState(preprocessing)).ToArray();
     }
 
@@ -61,8 +69,11 @@ public sealed class ImageBatchLoader : IDisposable
     /// <summary>Raised (on a worker thread) the first time an unreadable image is skipped.</summary>
     public event EventHandler<SkippedFile>? ImageSkipped;
 
-    /// <summary>Bytes of decoded images held by the cache (0 without one).</summary>
-    public long CachedBytes => _cache?.Bytes ?? 0;
+    /// <summary>
+    /// Bytes held by the cache (0 without one): decoded images when the loader augments, finished input floats
+    /// when it does not (then a cached image costs a copy per epoch, not a resampling).
+    /// </summary>
+    public long CachedBytes => (_cache?.Bytes ?? 0) + (_prepared?.Bytes ?? 0);
 
     /// <summary>The order in which epoch <paramref name="epoch"/> visits the dataset (shuffled with the seed when <see cref="BatchLoaderOptions.Shuffle"/>).</summary>
     public int[] EpochOrder(int epoch)
@@ -179,6 +190,13 @@ public sealed class ImageBatchLoader : IDisposable
             {
                 try
                 {
+                    Span<float> slice = work.Buffer.AsSpan(job.Position * Preprocessing.ValuesPerImage, Preprocessing.ValuesPerImage);
+                    PreparedImageCache? prepared = _prepared;
+                    if (prepared is not null && prepared.TryCopyTo(index, slice))
+                    {
+                        if (Interlocked.Decrement(ref work.Remaining) == 0) work.Done.TrySetResult();
+                        return;
+                    }
                     DecodedImage image;
                     DecodedImageCache? cache = _cache;
                     if (cache is not null && cache.TryGet(index, out DecodedImage cached)) image = cached;
@@ -188,8 +206,8 @@ public sealed class ImageBatchLoader : IDisposable
                         image = state.Image;
                         cache?.TryAdd(index, image);
                     }
-                    Span<float> slice = work.Buffer.AsSpan(job.Position * Preprocessing.ValuesPerImage, Preprocessing.ValuesPerImage);
                     state.Tensorizer.Write(image, slice, Options.Augmentation, new AugmentationRandom(Options.Seed, epoch, index));
+                    prepared?.TryAdd(index, slice);
                 }
                 catch (ImageDataException e) when (Options.SkipUnreadableImages)
                 {
@@ -234,6 +252,7 @@ public sealed class ImageBatchLoader : IDisposable
         _disposed = true;
         _buffers = null;
         _cache = null;
+        _prepared = null;
     }
 
     private sealed class BatchWork(int[] indices)

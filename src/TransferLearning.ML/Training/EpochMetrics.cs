@@ -10,6 +10,9 @@ namespace TransferLearning.ML.Training;
 /// <param name="ValidationRocAuc">Validation ROC-AUC (one-vs-rest macro for more than two classes), or <see cref="double.NaN"/>.</param>
 /// <param name="LearningRate">The learning rate at the end of the epoch (of the head's parameter group).</param>
 /// <param name="Seconds">Wall time of the epoch, validation included.</param>
+/// <param name="TrainSeconds">Wall time of the training pass alone (loader, forward, backward and optimiser steps; no
+/// validation), or <see cref="double.NaN"/> when not measured.</param>
+/// <param name="TrainImages">Images the training pass optimised on.</param>
 public sealed record EpochMetrics(
     int Epoch,
     string Phase,
@@ -19,4 +22,10 @@ public sealed record EpochMetrics(
     double ValidationAccuracy,
     double ValidationRocAuc,
     double LearningRate,
-    double Seconds);
+    double Seconds,
+    double TrainSeconds = double.NaN,
+    int TrainImages = 0)
+{
+    /// <summary>Training throughput: <see cref="TrainImages"/> / <see cref="TrainSeconds"/> (validation excluded), or NaN.</summary>
+    public double TrainImagesPerSecond => TrainImages > 0 && TrainSeconds > 0 ? TrainImages / TrainSeconds : double.NaN;
+}

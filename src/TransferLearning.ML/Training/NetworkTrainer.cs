@@ -90,12 +90,13 @@ internal sealed class NetworkTrainer
                 int epoch = epochBase + e + 1;
                 var epochClock = Stopwatch.StartNew();
                 torch.random.manual_seed(seed * 7919L + epoch);
-                var (trainLoss, trainAccuracy) = TrainEpoch(phase, e, epoch, totalEpochs, optimizer, groups, classWeights,
+                var (trainLoss, trainAccuracy, trainImages) = TrainEpoch(phase, e, epoch, totalEpochs, optimizer, groups, classWeights,
                     stepsPerEpoch, plateauFactor, progress, cancellationToken);
+                double trainSeconds = epochClock.Elapsed.TotalSeconds;
                 var validation = _data.ValidationLoader is null ? ValidationResult.None : Validate(cancellationToken);
                 double lr = optimizer.ParamGroups.Last().LearningRate;
                 var metrics = new EpochMetrics(epoch, phase.Name, trainLoss, trainAccuracy, validation.Loss,
-                    validation.Accuracy, validation.RocAuc, lr, epochClock.Elapsed.TotalSeconds);
+                    validation.Accuracy, validation.RocAuc, lr, epochClock.Elapsed.TotalSeconds, trainSeconds, trainImages);
                 history.Add(metrics);
 
                 double value = monitor.Read(metrics);
@@ -139,7 +140,7 @@ internal sealed class NetworkTrainer
         return new NetworkRun(history, bestEpoch, stopped, clock.Elapsed);
     }
 
-    private (double Loss, double Accuracy) TrainEpoch(Phase phase, int phaseEpoch, int epoch, int totalEpochs,
+    private (double Loss, double Accuracy, int Images) TrainEpoch(Phase phase, int phaseEpoch, int epoch, int totalEpochs,
         OptimizerHelper optimizer, IReadOnlyList<ParameterGroup> groups, Tensor? classWeights, int stepsPerEpoch,
         double plateauFactor, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
@@ -173,7 +174,7 @@ internal sealed class NetworkTrainer
             progress?.Report(new TrainingProgress(phase.Name, epoch, totalEpochs, batchNumber, stepsPerEpoch, lossSum / seen,
                 imagesPerSecond, TimeSpan.FromSeconds((stepsPerEpoch - batchNumber + (totalEpochs - epoch) * stepsPerEpoch) * batch.Count / Math.Max(1e-9, imagesPerSecond)), null));
         }
-        return seen == 0 ? (double.NaN, double.NaN) : (lossSum / seen, (double)correct / seen);
+        return seen == 0 ? (double.NaN, double.NaN, 0) : (lossSum / seen, (double)correct / seen, (int)seen);
     }
 
     private ValidationResult Validate(CancellationToken cancellationToken)

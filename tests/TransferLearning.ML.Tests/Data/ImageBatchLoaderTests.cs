@@ -112,6 +112,28 @@ public sealed class ImageBatchLoaderTests : IDisposable
         for (int i = 0; i < fresh.Count; i++) Assert.Equal(fresh[i].Pixels, fromCache[i].Pixels);
     }
 
+
+    [Fact]
+    public void Without_augmentation_a_cache_that_holds_every_input_keeps_the_finished_floats()
+    {
+        // 37 images × 3 × 16 × 16 floats = 113,664 bytes: fits in 200,000, so the loader keeps finished inputs
+        var options = new BatchLoaderOptions { BatchSize = 8, Shuffle = true, Seed = 5, DecodedCacheBytes = 200_000 };
+        using var cached = new ImageBatchLoader(_dataset, Small, options);
+        using var plain = new ImageBatchLoader(_dataset, Small, options with { DecodedCacheBytes = 0 });
+        ReadAll(cached, 0);
+        Assert.Equal(37L * Small.ValuesPerImage * sizeof(float), cached.CachedBytes);
+        var fromCache = ReadAll(cached, 1);
+        var fresh = ReadAll(plain, 1);
+        Assert.Equal(fresh.Select(b => b.Indices), fromCache.Select(b => b.Indices));
+        for (int i = 0; i < fresh.Count; i++) Assert.Equal(fresh[i].Pixels, fromCache[i].Pixels);
+
+        // too small a cap for every input: decoded images are kept instead (smaller than floats here)
+        using var decoded = new ImageBatchLoader(_dataset, Small, options with { DecodedCacheBytes = 100_000 });
+        ReadAll(decoded, 0);
+        Assert.InRange(decoded.CachedBytes, 1, 100_000);
+        var fromDecoded = ReadAll(decoded, 1);
+        for (int i = 0; i < fresh.Count; i++) Assert.Equal(fresh[i].Pixels, fromDecoded[i].Pixels);
+    }
     [Fact]
     public void Drop_last_leaves_out_the_short_batch()
     {

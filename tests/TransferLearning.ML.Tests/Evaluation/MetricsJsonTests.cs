@@ -63,7 +63,7 @@ public sealed class MetricsJsonTests
     {
         var history = SyntheticRun.History();
         string[] lines = HistoryCsv.ToCsv(history).TrimEnd('\n').Split('\n');
-        Assert.Equal("epoch,phase,loss,accuracy,val_loss,val_accuracy,val_roc_auc,lr,seconds", lines[0]);
+        Assert.Equal("epoch,phase,loss,accuracy,val_loss,val_accuracy,val_roc_auc,lr,seconds,train_seconds,train_images_per_second", lines[0]);
         Assert.Equal(history.Count + 1, lines.Length);
         string[] first = lines[1].Split(',');
         Assert.Equal("1", first[0]);
@@ -78,8 +78,8 @@ public sealed class MetricsJsonTests
         try
         {
             CultureInfo.CurrentCulture = new CultureInfo("de-DE");
-            string csv = HistoryCsv.ToCsv([new EpochMetrics(1, "head, frozen", 0.5, 0.75, double.NaN, double.NaN, double.NaN, 0.001, 12.5)]);
-            Assert.Equal("1,\"head, frozen\",0.5,0.75,nan,nan,nan,0.001,12.5", csv.Split('\n')[1]);
+            string csv = HistoryCsv.ToCsv([new EpochMetrics(1, "head, frozen", 0.5, 0.75, double.NaN, double.NaN, double.NaN, 0.001, 12.5, 10, 25)]);
+            Assert.Equal("1,\"head, frozen\",0.5,0.75,nan,nan,nan,0.001,12.5,10,2.5", csv.Split('\n')[1]);
         }
         finally
         {

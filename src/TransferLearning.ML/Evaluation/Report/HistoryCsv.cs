@@ -7,13 +7,13 @@ namespace TransferLearning.ML.Evaluation;
 
 /// <summary>
 /// Writes the training history as <c>history.csv</c> in the style of Keras' CSVLogger: a header
-/// <c>epoch,phase,loss,accuracy,val_loss,val_accuracy,val_roc_auc,lr,seconds</c>, one row per epoch, invariant
+/// <c>epoch,phase,loss,accuracy,val_loss,val_accuracy,val_roc_auc,lr,seconds,train_seconds,train_images_per_second</c>, one row per epoch, invariant
 /// culture, shortest round-trip numbers, <c>nan</c> for a missing value (pandas reads it as NaN).
 /// </summary>
 public static class HistoryCsv
 {
     /// <summary>The header line.</summary>
-    public const string Header = "epoch,phase,loss,accuracy,val_loss,val_accuracy,val_roc_auc,lr,seconds";
+    public const string Header = "epoch,phase,loss,accuracy,val_loss,val_accuracy,val_roc_auc,lr,seconds,train_seconds,train_images_per_second";
 
     /// <summary>Writes <paramref name="epochs"/> to <paramref name="path"/> atomically (temporary file, then rename).</summary>
     /// <param name="path">Destination, usually <c>history.csv</c>; its folder is created.</param>
@@ -34,7 +34,7 @@ public static class HistoryCsv
         {
             csv.Append(e.Epoch.ToString(CultureInfo.InvariantCulture)).Append(',')
                .Append(Field(e.Phase)).Append(',')
-               .AppendJoin(',', new[] { e.TrainLoss, e.TrainAccuracy, e.ValidationLoss, e.ValidationAccuracy, e.ValidationRocAuc, e.LearningRate, e.Seconds }.Select(Number))
+               .AppendJoin(',', new[] { e.TrainLoss, e.TrainAccuracy, e.ValidationLoss, e.ValidationAccuracy, e.ValidationRocAuc, e.LearningRate, e.Seconds, e.TrainSeconds, e.TrainImagesPerSecond }.Select(Number))
                .Append('\n');
         }
         return csv.ToString();

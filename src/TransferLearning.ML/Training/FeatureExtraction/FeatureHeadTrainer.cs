@@ -69,9 +69,10 @@ internal sealed class FeatureHeadTrainer(FeatureExtractionOptions options, IRead
                 correct += logits.argmax(1).eq(target).sum().item<long>();
             }
 
+            double trainSeconds = epochClock.Elapsed.TotalSeconds;
             var result = validationFeatures is null ? ValidationResult.None : Validate(head, validationFeatures, validation!.Labels);
             var metrics = new EpochMetrics(epoch, "features", lossSum / train.Count, (double)correct / train.Count, result.Loss,
-                result.Accuracy, result.RocAuc, optimizer.ParamGroups.First().LearningRate, epochClock.Elapsed.TotalSeconds);
+                result.Accuracy, result.RocAuc, optimizer.ParamGroups.First().LearningRate, epochClock.Elapsed.TotalSeconds, trainSeconds, train.Count);
             history.Add(metrics);
             double value = monitor.Read(metrics);
             if (validation is null || monitor.Improves(value, best, options.EarlyStopping.MinDelta))
