@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Microsoft.Extensions.Logging;
 using TransferLearning.ML.Models;
 using TransferLearning.ML.Onnx.Module;
 using TransferLearning.ML.Training.Heads;
@@ -23,8 +24,6 @@ internal static class FineTuneRun
             throw new ArgumentException(
                 $"UnfreezeLastBlocks = {options.UnfreezeLastBlocks}, but {backbone.Name} has {blocks} blocks up to its feature tensor; " +
                 $"use a value from 0 (head only) to {blocks} (the whole backbone).");
-        if (fromScratch) module.ReinitializeParameters(context.Seed);
-
         using var head = new ClassifierHead(backbone.Features.Shape, context.ClassNames.Count, options.Head, context.Seed);
         using var network = new TransferNetwork(module, head);
         using var data = new DataPlan
@@ -35,6 +34,7 @@ internal static class FineTuneRun
             ClassWeights = context.ClassWeights,
             ValidationCount = context.Splits.Validation.Count,
         };
+        if (fromScratch) Reinitialize(module, data.TrainLoader, context);
         NetworkTrainer.Phase[] phases = fromScratch
             ? [new("scratch", options.Epochs, int.MaxValue, options.LearningRate)]
             : [new("head", options.HeadEpochs, 0, options.LearningRate), new("finetune", options.Epochs, options.UnfreezeLastBlocks, options.FineTuneLearningRate)];
@@ -43,6 +43,25 @@ internal static class FineTuneRun
 
         var classifier = ClassifierGraphBuilder.Append(module.ToOnnx(), head, featureRank: 1 + backbone.Features.Shape.Length);
         return new RunOutcome(classifier.ToByteArray(), module.InputName, run, TimeSpan.Zero);
+    }
+
+    /// <summary>
+    /// Fresh seeded weights; on a graph without BatchNormalization (batch norms folded into the convolutions at
+    /// export) they are then scaled to unit output variance on one training batch, or the signal would vanish
+    /// through a deep network and nothing would train.
+    /// </summary>
+    private static void Reinitialize(OnnxModule module, Data.ImageBatchLoader trainLoader, RunContext context)
+    {
+        module.ReinitializeParameters(context.Seed);
+        if (module.HasBatchNormalization) return;
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        // epoch 0 is never trained on (epochs count from 1): its first batch is a seeded, augmented sample
+        Data.ImageBatch batch = trainLoader.ReadEpoch(0).First();
+        var (images, _) = BatchTensors.From(batch);
+        int layers = module.ScaleInitializationToUnitVariance(images);
+        context.Logger.LogInformation(
+            "{Backbone} has no BatchNormalization: scaled the fresh weights of {Layers} layers to unit output variance on {Images} training images (LSUV)",
+            context.Backbone.Name, layers, batch.Count);
     }
 
     /// <exception cref="ArgumentException">A flattening head on a spatial feature map at a non-native input size.</exception>

@@ -23,6 +23,54 @@ public sealed partial class OnnxModule
             Reinitialize(b.Value, b.Role, generator);
     }
 
+    /// <summary>Whether the graph normalises its activations (has BatchNormalization nodes).</summary>
+    public bool HasBatchNormalization => _graph.Nodes.Any(n => n.Proto.OpType == "BatchNormalization");
+
+    /// <summary>
+    /// Rescales freshly initialised weights so that every convolution and dense layer outputs unit variance on
+    /// <paramref name="sample"/>, layer by layer in graph order (LSUV, Mishkin &amp; Matas 2016). Use it after
+    /// <see cref="ReinitializeParameters"/> on a graph without BatchNormalization (e.g. an export whose batch
+    /// norms were folded into the convolutions): there, Kaiming initialisation alone lets the signal vanish
+    /// or explode over a deep network, and training from scratch does not start.
+    /// </summary>
+    /// <param name="sample">A batch of typical inputs (a training batch), shaped like the module's input.</param>
+    /// <returns>The number of layers rescaled.</returns>
+    /// <exception cref="ArgumentException">The sample is empty.</exception>
+    public int ScaleInitializationToUnitVariance(Tensor sample)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        if (sample.numel() == 0) throw new ArgumentException("The calibration sample is empty: pass a batch of training images.", nameof(sample));
+        bool wasTraining = training;
+        eval();
+        int rescaled = 0;
+        try
+        {
+            using var noGrad = no_grad();
+            foreach (CompiledNode node in _graph.Nodes)
+            {
+                if (node.Proto.OpType is not ("Conv" or "Gemm" or "MatMul")) continue;
+                GraphParameter? weight = node.ParameterIndices.Select(i => _graph.Parameters[i])
+                    .FirstOrDefault(p => p.Role is ParameterRole.ConvWeight or ParameterRole.LinearWeight or ParameterRole.LinearWeightTransposed);
+                if (weight is null) continue;
+                using var scope = NewDisposeScope();
+                string output = _graph.SlotNames[node.Output];
+                Tensor result = Forward(sample, [output], out var extras);
+                double std = extras[output].std().item<float>();
+                // the layer's output is linear in its weight (biases are zero after re-initialisation): one pass is exact
+                if (std > 1e-12 && double.IsFinite(std))
+                {
+                    weight.Value.mul_(1 / std);
+                    rescaled++;
+                }
+            }
+        }
+        finally
+        {
+            train(wasTraining);
+        }
+        return rescaled;
+    }
+
     private static void Reinitialize(Tensor value, ParameterRole role, Generator generator)
     {
         long[] shape = value.shape;
