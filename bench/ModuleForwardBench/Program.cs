@@ -1,5 +1,6 @@
 // Measures OnnxModule against ONNX Runtime on MobileNetV2 (forward, no_grad) and the module's fine-tuning step.
 // Usage: dotnet run --project bench/ModuleForwardBench -c Release [-- <path to mobilenetv2-imagenet.onnx>] [iterations]
+// Run it once as is and once with MALLOC_ARENA_MAX=1 to see what glibc's per-thread arenas cost a worker thread.
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
@@ -30,6 +31,15 @@ using (var module = OnnxModule.FromBytes(bytes))
         module.forward(x);
     });
     Console.WriteLine($"OnnxModule forward (no_grad):      {Batch * iterations / seconds,8:F1} images/s");
+    // the same forward on a thread-pool thread: glibc gives it its own malloc arena unless MALLOC_ARENA_MAX=1
+    double workerSeconds = Task.Run(() => Time(iterations, () =>
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        module.forward(x);
+    })).GetAwaiter().GetResult();
+    Console.WriteLine($"  same, on a thread-pool thread:   {Batch * iterations / workerSeconds,8:F1} images/s " +
+                      $"(worker / main {seconds / workerSeconds:F3}; MALLOC_ARENA_MAX={Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") ?? "unset"})");
 }
 
 using (var options = new SessionOptions { IntraOpNumThreads = Threads, InterOpNumThreads = 1 })

@@ -49,6 +49,8 @@ public sealed partial class TransferLearner
         int previousThreads = TorchSharp.torch.get_num_threads();
         TorchSharp.torch.set_num_threads(s.Threads);
         s.Logger.LogInformation("Training {Mode} on {Backbone}: {Summary}", s.Mode, s.Backbone, splits.Summary);
+        if (s.Mode != TrainingMode.FeatureExtraction && Runtime.NativeAllocator.WorkerThreadAdvice() is string advice)
+            s.Logger.LogWarning("{Advice}", advice);
         try
         {
             var context = new RunContext(s.Backbone, splits, preprocessing, s.Augmentation, classWeights, s.Seed, s.Threads,

@@ -53,6 +53,30 @@ public static class NativeAllocator
         }
     }
 
+    /// <summary>
+    /// Whether every thread allocates from glibc's main heap (<c>MALLOC_ARENA_MAX=1</c>, or
+    /// <c>glibc.malloc.arena_max=1</c> in <c>GLIBC_TUNABLES</c>). Only the environment can set this: glibc fixes a
+    /// thread's arena at its first allocation, long before any library code runs.
+    /// </summary>
+    public static bool SingleArena =>
+        Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX")?.Trim() == "1"
+        || (Environment.GetEnvironmentVariable("GLIBC_TUNABLES") ?? "").Split(':').Any(t => t.Trim() == "glibc.malloc.arena_max=1");
+
+    /// <summary>
+    /// Advice for code that trains on a thread other than the process's main thread (thread-pool threads, ASP.NET
+    /// requests, test runners, <c>Task.Run</c>), or <c>null</c> when none is needed. glibc gives such threads
+    /// their own arenas, which cannot hold blocks above 64 MB on their heaps and map every such tensor afresh,
+    /// whatever the settings above; the page faults made MobileNetV2's forward pass 6-10× slower in a test host
+    /// here. <c>MALLOC_ARENA_MAX=1</c> in the environment of the process keeps them on the main heap.
+    /// </summary>
+    public static string? WorkerThreadAdvice()
+    {
+        if (!OperatingSystem.IsLinux() || SingleArena || Environment.CurrentManagedThreadId == 1) return null;
+        return "libtorch runs on a worker thread (thread pool, ASP.NET request, test runner or Task.Run), where glibc maps every " +
+               "tensor above 64 MB afresh: training and Grad-CAM run several times slower than on the main thread. " +
+               "Start the process with MALLOC_ARENA_MAX=1 in its environment (docs/performance.md).";
+    }
+
     private static class Glibc
     {
         [DllImport("libc", CallingConvention = CallingConvention.Cdecl)]

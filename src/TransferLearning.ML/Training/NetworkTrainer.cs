@@ -113,9 +113,9 @@ internal sealed class NetworkTrainer
                 }
                 stopped = _options.EarlyStopping.Patience is int patience && withoutImprovement >= patience;
                 _logger.LogInformation(
-                    "Epoch {Epoch}/{Total} ({Phase}): loss {Loss:F4} acc {Accuracy:F4} | val loss {ValLoss:F4} acc {ValAccuracy:F4} auc {ValAuc:F4} | {Seconds:F1}s",
+                    "Epoch {Epoch}/{Total} ({Phase}): loss {Loss:F4} acc {Accuracy:F4} | val loss {ValLoss:F4} acc {ValAccuracy:F4} auc {ValAuc:F4} | {Seconds:F1}s (training {TrainSeconds:F1}s, {ImagesPerSecond:F1} img/s)",
                     epoch, totalEpochs, phase.Name, trainLoss, trainAccuracy, validation.Loss, validation.Accuracy, validation.RocAuc,
-                    metrics.Seconds);
+                    metrics.Seconds, metrics.TrainSeconds, metrics.TrainImagesPerSecond);
 
                 if (checkpointPath is not null)
                     TrainingCheckpoint.Save(checkpointPath,
