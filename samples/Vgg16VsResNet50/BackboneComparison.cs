@@ -24,11 +24,14 @@ public static class BackboneComparison
         {
             var backbone = SampleBackbone.Resolve(candidate);
             Console.WriteLine($"backbone {slot}: {backbone}");
+            // an int8 graph runs frozen: the same recipe, but only its head trains
+            int unfreeze = backbone.IsQuantized ? 0 : 2;
+            if (backbone.IsQuantized) Console.WriteLine($"  {backbone.Name} is quantised (int8): its blocks stay frozen, only the head trains");
             var result = TransferLearner.For(backbone)
                 .WithSplits(splits.Train, splits.Validation, splits.Test)
                 .Augment(Augmentations.Light)
                 .WithSeed(arguments.Seed)
-                .FineTune(new FineTuneOptions { UnfreezeLastBlocks = 2, Epochs = arguments.Epochs ?? 4 })
+                .FineTune(new FineTuneOptions { UnfreezeLastBlocks = unfreeze, Epochs = arguments.Epochs ?? 4 })
                 .Fit(StudyRun.EpochLines());
             string name = $"{slot}: {backbone.Name}";
             StudyRun.Finish($"Backbone {name}", result, arguments, subfolder: $"backbone{slot}-{backbone.Name}");

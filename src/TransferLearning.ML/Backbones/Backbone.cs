@@ -30,6 +30,12 @@ public sealed class Backbone
     /// <summary>SHA-256 of the model, its identity in caches and saved models.</summary>
     public string Sha256 => Model.Sha256;
 
+    /// <summary>
+    /// Whether the graph is quantised (int8 QOperator nodes such as QLinearConv): it extracts features and can carry
+    /// a fine-tuned head, but its own blocks cannot be trained and saved (fine-tune the float model for that).
+    /// </summary>
+    public bool IsQuantized => Model.Proto.Graph.Node.Any(n => n.OpType is "QLinearConv" or "QLinearMatMul" or "ConvInteger" or "MatMulInteger");
+
     /// <summary>The tensor a new head reads.</summary>
     public FeatureTensor Features { get; }
 

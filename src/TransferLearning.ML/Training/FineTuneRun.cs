@@ -34,6 +34,10 @@ internal static class FineTuneRun
             ClassWeights = context.ClassWeights,
             ValidationCount = context.Splits.Validation.Count,
         };
+        if (module.IsQuantized && (fromScratch || options.UnfreezeLastBlocks > 0))
+            throw new ArgumentException(
+                $"{backbone.Name} is a quantised (int8) graph: its blocks can run frozen but their trained weights cannot be written back " +
+                "into int8 operators. Use ExtractFeatures(), FineTune with UnfreezeLastBlocks = 0 (head only), or the float model.");
         if (fromScratch) Reinitialize(module, data.TrainLoader, context);
         NetworkTrainer.Phase[] phases = fromScratch
             ? [new("scratch", options.Epochs, int.MaxValue, options.LearningRate)]
@@ -41,7 +45,9 @@ internal static class FineTuneRun
         var trainer = new NetworkTrainer(network, data, options, context.Logger);
         NetworkRun run = trainer.Run(phases, context.Seed, context.CheckpointDirectory, context.Fingerprint, progress, cancellationToken);
 
-        var classifier = ClassifierGraphBuilder.Append(module.ToOnnx(), head, featureRank: 1 + backbone.Features.Shape.Length);
+        // a quantised backbone trained nothing (checked above): its own graph goes into the classifier unchanged
+        var trainedBackbone = module.IsQuantized ? featureGraph.Proto.Clone() : module.ToOnnx();
+        var classifier = ClassifierGraphBuilder.Append(trainedBackbone, head, featureRank: 1 + backbone.Features.Shape.Length);
         return new RunOutcome(classifier.ToByteArray(), module.InputName, run, TimeSpan.Zero);
     }
 

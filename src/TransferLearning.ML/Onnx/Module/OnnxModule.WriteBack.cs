@@ -6,6 +6,13 @@ namespace TransferLearning.ML.Onnx.Module;
 public sealed partial class OnnxModule
 {
     /// <summary>
+    /// Whether the module was imported from a quantised (QOperator, int8) graph. Its dequantised weights train,
+    /// but cannot be written back into int8 operators: such a backbone serves frozen (feature extraction, or a
+    /// fine-tune that trains the head only).
+    /// </summary>
+    public bool IsQuantized => _graph.Parameters.Any(p => p.Derived);
+
+    /// <summary>
     /// The graph this module executes (from <see cref="InputName"/> to <see cref="OutputName"/>, dropped nodes left
     /// out) as a copy of the source model whose initializers carry the module's current parameter and buffer
     /// values as float raw_data. ONNX Runtime gives the same output as the module in eval mode.
@@ -14,7 +21,7 @@ public sealed partial class OnnxModule
     /// float weights have no place in the int8 operators; export the float model instead.</exception>
     internal ModelProto ToOnnx()
     {
-        if (_graph.Parameters.Any(p => p.Derived))
+        if (IsQuantized)
             throw new NotSupportedException(
                 "This module was imported from a quantised graph (QLinearConv, QLinearMatMul, ...): its trained float " +
                 "weights cannot be written back into int8 operators. Fine-tune from the float model instead.");

@@ -40,7 +40,8 @@ internal sealed class FeatureHeadTrainer(FeatureExtractionOptions options, IRead
             cancellationToken.ThrowIfCancellationRequested();
             var epochClock = Stopwatch.StartNew();
             random.manual_seed(seed * 7919L + epoch);
-            var order = new Random(HashCode.Combine(seed, epoch, 0x5eed));
+            // a fixed formula, not HashCode.Combine: that is randomised per process and broke run-to-run determinism
+            var order = new Random(unchecked(seed * 7919 + epoch * 104_729 + 0x5eed));
             for (int i = 0; i < train.Count; i++)
             {
                 int view = train.Views == 1 ? 0 : order.Next(train.Views);
