@@ -15,8 +15,8 @@ public sealed class ImageBatchLoader : IDisposable
 {
     private readonly ImageDataset _dataset;
     private readonly ILogger _logger;
-    private DecodedImageCache? _cache;
-    private PreparedImageCache? _prepared;
+    private ImageCache<DecodedImage>? _cache;
+    private ImageCache<float[]>? _prepared;
     private readonly ConcurrentDictionary<int, SkippedFile> _unreadable = new();
     private readonly WorkerState[] _workers;
     private float[][]? _buffers;
@@ -49,8 +49,8 @@ public sealed class ImageBatchLoader : IDisposable
         bool augments = options.Augmentation is { IsEmpty: false };
         bool preparedFits = (long)dataset.Count * preprocessing.ValuesPerImage * sizeof(float) <= options.DecodedCacheBytes;
         bool keepPrepared = options.DecodedCacheBytes > 0 && !augments && preparedFits;
-        _cache = options.DecodedCacheBytes > 0 && !keepPrepared ? new DecodedImageCache(options.DecodedCacheBytes) : null;
-        _prepared = keepPrepared ? new PreparedImageCache(options.DecodedCacheBytes) : null;
+        _cache = options.DecodedCacheBytes > 0 && !keepPrepared ? new ImageCache<DecodedImage>(options.DecodedCacheBytes) : null;
+        _prepared = keepPrepared ? new ImageCache<float[]>(options.DecodedCacheBytes) : null;
         _workers = Enumerable.Range(0, options.WorkerCount).Select(_ => new WorkerState(preprocessing)).ToArray();
     }
 
@@ -190,24 +190,23 @@ public sealed class ImageBatchLoader : IDisposable
             {
                 try
                 {
-                    Span<float> slice = work.Buffer.AsSpan(job.Position * Preprocessing.ValuesPerImage, Preprocessing.ValuesPerImage);
-                    PreparedImageCache? prepared = _prepared;
-                    if (prepared is not null && prepared.TryCopyTo(index, slice))
-                    {
-                        if (Interlocked.Decrement(ref work.Remaining) == 0) work.Done.TrySetResult();
-                        return;
-                    }
-                    DecodedImage image;
-                    DecodedImageCache? cache = _cache;
-                    if (cache is not null && cache.TryGet(index, out DecodedImage cached)) image = cached;
+                    int offset = job.Position * Preprocessing.ValuesPerImage;
+                    Span<float> slice = work.Buffer.AsSpan(offset, Preprocessing.ValuesPerImage);
+                    ImageCache<float[]>? prepared = _prepared;
+                    if (prepared is not null && prepared.TryGet(index, out float[]? finished)) finished.CopyTo(slice);
                     else
                     {
-                        state.Decoder.Decode(_dataset.Samples[index].Source, state.Image, Options.DecodeAtReducedScale ? Preprocessing : null);
-                        image = state.Image;
-                        cache?.TryAdd(index, image);
+                        ImageCache<DecodedImage>? cache = _cache;
+                        if (cache is null || !cache.TryGet(index, out DecodedImage? image))
+                        {
+                            state.Decoder.Decode(_dataset.Samples[index].Source, state.Image, Options.DecodeAtReducedScale ? Preprocessing : null);
+                            image = state.Image;
+                            cache?.TryAdd(index, image.Length, image, static decoded => decoded.Clone());
+                        }
+                        state.Tensorizer.Write(image, slice, Options.Augmentation, new AugmentationRandom(Options.Seed, epoch, index));
+                        prepared?.TryAdd(index, (long)slice.Length * sizeof(float), (work.Buffer, offset, slice.Length),
+                            static s => s.Buffer.AsSpan(s.offset, s.Length).ToArray());
                     }
-                    state.Tensorizer.Write(image, slice, Options.Augmentation, new AugmentationRandom(Options.Seed, epoch, index));
-                    prepared?.TryAdd(index, slice);
                 }
                 catch (ImageDataException e) when (Options.SkipUnreadableImages)
                 {
