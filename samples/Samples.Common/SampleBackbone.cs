@@ -26,6 +26,12 @@ public static class SampleBackbone
         catch (BackboneUnavailableException e)
         {
             string? local = SharedPaths.Model("mobilenetv2-imagenet.onnx");
+            if (local is not null && BackboneCatalog.Get(arguments.Backbone).Name == "mobilenet_v2")
+            {
+                // the same architecture with ImageNet weights (torchvision's, BatchNorm folded), already on this machine
+                Console.WriteLine($"{e.Message}\nUsing the MobileNetV2 ImageNet weights in shared/ instead: {local}");
+                return Backbone.FromOnnx(local, options);
+            }
             string hint = local is null ? "" : $"\nOn this machine you can run the sample with pretrained MobileNetV2 weights instead: --weights {local}";
             throw new BackboneUnavailableException(e.Message + hint, e);
         }

@@ -9,16 +9,6 @@ namespace TransferLearning.ML.Cli;
 /// <summary>Options shared by several commands and the parsing of their values.</summary>
 internal static class CliOptions
 {
-    public static Option<string?> Weights() => new("--weights")
-    {
-        Description = "Path of a pretrained ONNX CNN to use as backbone (e.g. ../shared/models/mobilenetv2-imagenet.onnx).",
-    };
-
-    public static Option<string?> BackboneName() => new("--backbone")
-    {
-        Description = $"A catalog backbone ({string.Join(", ", BackboneCatalog.All.Select(b => b.Name))}), cached on first use; see `tl backbones`.",
-    };
-
     public static Option<string> Model(bool required = true) => new("--model")
     {
         Description = "A model saved by `tl train` (*.tlmodel).", Required = required,
@@ -28,13 +18,6 @@ internal static class CliOptions
     {
         Description = "Threads for libtorch and ONNX Runtime.", DefaultValueFactory = _ => Environment.ProcessorCount,
     };
-
-    public static Backbone ResolveBackbone(string? weights, string? name, IProgress<DownloadProgress>? download, CancellationToken cancellationToken)
-    {
-        if (weights is { Length: > 0 }) return Backbone.FromOnnx(weights);
-        if (name is { Length: > 0 }) return Backbone.FromCatalog(name, progress: download, cancellationToken: cancellationToken);
-        throw new ArgumentException("Pass --weights <model.onnx> (any ONNX CNN) or --backbone <name> (see `tl backbones`).");
-    }
 
     public static ImageDataset LoadFolder(string path, string option, IReadOnlyList<string>? classNames, IReadOnlyCollection<string>? classes,
         int? maxPerClass, int seed, bool skipUnreadable)

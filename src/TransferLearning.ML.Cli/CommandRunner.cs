@@ -41,7 +41,7 @@ internal static class CommandRunner
 
     public static void Info(string message)
     {
-        if (Console.IsOutputRedirected) Console.WriteLine(message);
+        if (Console.IsOutputRedirected) Console.WriteLine(Markup.Remove(message));
         else AnsiConsole.MarkupLine(message);
     }
 }

@@ -16,6 +16,7 @@ internal static class DoctorCommand
             Console.WriteLine($"ONNX Runtime {report.OnnxRuntimeVersion}");
             Console.WriteLine($"allocator    {report.Allocator.Description}");
             Console.WriteLine($"arenas       {(Runtime.NativeAllocator.SingleArena ? "MALLOC_ARENA_MAX=1: every thread allocates from the main heap" : "per thread (glibc default); set MALLOC_ARENA_MAX=1 when training from worker threads (docs/performance.md)")}");
+            Console.WriteLine($"int8         {Onnx.QuantizedKernelPrecision.Describe()}");
             Console.WriteLine($"agreement    max |difference| = {report.MaxAbsoluteDifference}");
             return report.MaxAbsoluteDifference < 1e-4 ? ExitCodes.Success : ExitCodes.Failure;
         }, cancellationToken)));

@@ -16,8 +16,7 @@ internal static class TrainCommand
         var train = new Option<string>("--train") { Description = "Training images: a folder with one sub-folder per class.", Required = true };
         var validation = new Option<string?>("--validation") { Description = "Validation images (folder per class). Default: a stratified split of --train." };
         var test = new Option<string?>("--test") { Description = "Test images (folder per class) for the final metrics. Default: none (metrics on validation)." };
-        var weights = CliOptions.Weights();
-        var backbone = CliOptions.BackboneName();
+        var backbone = new BackboneArguments();
         var mode = new Option<string>("--mode") { Description = "features (frozen backbone, cached features), finetune (last blocks trained) or scratch.", DefaultValueFactory = _ => "finetune" };
         mode.AcceptOnlyFromAmong("features", "finetune", "scratch");
         var output = new Option<string>("--out") { Description = "Output folder: model.tlmodel, report.html, metrics.json, history.csv.", Required = true };
@@ -38,9 +37,10 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a classifier on folder-per-class images; writes model.tlmodel, report.html, metrics.json and history.csv.")
         {
-            train, validation, test, weights, backbone, mode, output, epochs, unfreeze, batch, learningRate, augment, validationFraction,
+            train, validation, test, mode, output, epochs, unfreeze, batch, learningRate, augment, validationFraction,
             maxPerClass, classes, threshold, seed, threads, checkpoints, skipUnreadable, imageSize,
         };
+        backbone.AddTo(command);
         command.SetAction((parse, cancellationToken) => Task.FromResult(CommandRunner.Run(token =>
         {
             string outDirectory = parse.GetValue(output)!;
@@ -53,7 +53,7 @@ internal static class TrainCommand
             var validationSet = Other(parse.GetValue(validation), "--validation");
             var testSet = Other(parse.GetValue(test), "--test");
 
-            var model = CliOptions.ResolveBackbone(parse.GetValue(weights), parse.GetValue(backbone), null, token);
+            var model = backbone.Resolve(parse, null, token);
             var learner = TransferLearner.For(model)
                 .Augment(CliOptions.Augmentation(parse.GetValue(augment)!))
                 .WithSeed(seedValue)
@@ -89,6 +89,7 @@ internal static class TrainCommand
             };
 
             CommandRunner.Info($"Training [bold]{parse.GetValue(mode)}[/] on {Markup.Escape(model.ToString())}");
+            CommandRunner.Info(Markup.Escape($"Backbone {model.Name}: {model.FeatureTensorDescription}; input {model.Preprocessing.Describe()}"));
             var result = TrainingProgressDisplay.Run(progress => learner.Fit(progress, token));
             RunOutput.Write(outDirectory, result);
             return ExitCodes.Success;

@@ -10,13 +10,17 @@ namespace TransferLearning.ML.Backbones;
 /// </summary>
 public sealed class Backbone
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Height, int Width), OnnxModel> _featureGraphs = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Height, int Width), OnnxModel> _featureGraphs;
 
-    private Backbone(string name, OnnxModel model, FeatureTensor features, ImagePreprocessing preprocessing, bool pretrained)
+    private Backbone(string name, OnnxModel model, FeatureTensor features, FeatureTensorSource source,
+        ImagePreprocessing preprocessing, bool pretrained,
+        System.Collections.Concurrent.ConcurrentDictionary<(int Height, int Width), OnnxModel>? featureGraphs = null)
     {
+        _featureGraphs = featureGraphs ?? new();
         Name = name;
         Model = model;
         Features = features;
+        FeatureTensorSource = source;
         Preprocessing = preprocessing;
         IsPretrained = pretrained;
     }
@@ -39,6 +43,20 @@ public sealed class Backbone
     /// <summary>The tensor a new head reads.</summary>
     public FeatureTensor Features { get; }
 
+    /// <summary>
+    /// How <see cref="Features"/> was chosen: named by the caller, found in front of the graph's classifier, or the
+    /// output of a headless graph (one without a classifier).
+    /// </summary>
+    public FeatureTensorSource FeatureTensorSource { get; }
+
+    /// <summary>A sentence saying which feature tensor was chosen and why, for logs and the command line.</summary>
+    public string FeatureTensorDescription => FeatureTensorSource switch
+    {
+        FeatureTensorSource.Named => $"feature tensor {Features} (as named)",
+        FeatureTensorSource.GraphOutput => $"feature tensor {Features}: the graph output (the graph has no classifier, so its output is taken as the features)",
+        _ => $"feature tensor {Features}: the input of the graph's classifier, which is replaced by the new head",
+    };
+
     /// <summary>How images become this backbone's input.</summary>
     public ImagePreprocessing Preprocessing { get; }
 
@@ -58,6 +76,19 @@ public sealed class Backbone
     /// <summary>Whether <paramref name="preprocessing"/>'s size is the one the graph was exported with.</summary>
     internal bool IsNativeSize(ImagePreprocessing preprocessing) =>
         preprocessing.Height == Preprocessing.Height && preprocessing.Width == Preprocessing.Width;
+
+    /// <summary>
+    /// The same backbone (graph, feature tensor, name) fed with other preprocessing: for a graph whose expected
+    /// input the library cannot read from the file, e.g. a Caffe or CNTK export that takes BGR pixels 0–255 minus a
+    /// mean. The feature graphs cached for input sizes are shared.
+    /// </summary>
+    /// <exception cref="ArgumentException">The preprocessing is malformed (see <see cref="ImagePreprocessing.Validate"/>).</exception>
+    public Backbone WithPreprocessing(ImagePreprocessing preprocessing)
+    {
+        ArgumentNullException.ThrowIfNull(preprocessing);
+        preprocessing.Validate();
+        return new Backbone(Name, Model, Features, FeatureTensorSource, preprocessing, IsPretrained, _featureGraphs);
+    }
 
     /// <summary>Loads a pretrained ONNX CNN from a file.</summary>
     /// <param name="path">The .onnx file (external data files beside it are read too).</param>
@@ -128,16 +159,49 @@ public sealed class Backbone
     /// <summary>MobileNetV2 from the catalog.</summary>
     public static Backbone MobileNetV2(WeightStore? store = null) => FromCatalog("mobilenet_v2", store);
 
+    /// <summary>
+    /// ImageNet-pretrained ResNet18 as ML.NET ships it (NuGet <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c>: a
+    /// CNTK export without classifier, BatchNormalization layers not folded, BGR pixels 0–255 minus the ImageNet
+    /// mean). Reference that package from the application; its build props copy
+    /// <c>DnnImageModels/ResNet18Onnx/ResNet18.onnx</c> into the output folder, where this method finds it.
+    /// </summary>
+    /// <exception cref="BackboneUnavailableException">The file is not in the application's folder; the message says
+    /// which package to reference.</exception>
+    public static Backbone ResNet18(WeightStore? store = null) => FromCatalog("resnet18", store);
+
     private static Backbone FromModel(OnnxModel model, BackboneOptions? options, string defaultName, bool pretrained)
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= new BackboneOptions();
-        FeatureTensor features = options.FeatureTensor is { Length: > 0 } explicitName
-            ? GraphSurgery.DescribeTensor(model, explicitName)
-            : GraphSurgery.FindFeatureTensor(model);
+        FeatureTensor features;
+        FeatureTensorSource source;
+        if (options.FeatureTensor is { Length: > 0 } explicitName)
+            (features, source) = (GraphSurgery.DescribeTensor(model, explicitName), FeatureTensorSource.Named);
+        else if (GraphSurgery.HasClassifier(model))
+            (features, source) = (GraphSurgery.FindFeatureTensor(model), FeatureTensorSource.ClassifierInput);
+        else
+            (features, source) = (HeadlessOutput(model), FeatureTensorSource.GraphOutput);
         var preprocessing = options.Preprocessing ?? InferPreprocessing(model);
         preprocessing.Validate();
-        return new Backbone(options.Name ?? defaultName, model, features, preprocessing, pretrained);
+        return new Backbone(options.Name ?? defaultName, model, features, source, preprocessing, pretrained);
+    }
+
+    /// <summary>The feature tensor of a graph without a classifier: its single float output of rank 2 or 4.</summary>
+    private static FeatureTensor HeadlessOutput(OnnxModel model)
+    {
+        string where = model.FilePath is null ? "The model" : $"'{model.FilePath}'";
+        string outputs = string.Join(", ", model.Graph.Output.Select(o => $"'{o.Name}'"));
+        if (model.Graph.Output.Count != 1)
+            throw new OnnxModelException(
+                $"{where} has no classifier and {model.Graph.Output.Count} outputs ({outputs}), so the feature tensor cannot " +
+                "be chosen: name it with BackboneOptions.FeatureTensor.", model.FilePath);
+        var output = model.Graph.Output[0];
+        var feature = GraphSurgery.DescribeTensor(model, output.Name);
+        if (feature.Shape.Length is not (1 or 3) || output.Type?.TensorType?.ElemType is not (int)Onnx.Proto.TensorProto.Types.DataType.Float)
+            throw new OnnxModelException(
+                $"{where} has no classifier, and its output '{output.Name}' ({feature}) is not a float feature vector " +
+                "[N, C] or map [N, C, H, W]: name the feature tensor with BackboneOptions.FeatureTensor.", model.FilePath);
+        return feature;
     }
 
     /// <summary>

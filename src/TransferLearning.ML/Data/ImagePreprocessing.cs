@@ -36,6 +36,21 @@ public sealed record ImagePreprocessing
     /// <summary>The 224×224 RGB ImageNet input of torchvision and ONNX Model Zoo backbones.</summary>
     public static ImagePreprocessing ImageNet224 { get; } = new();
 
+    /// <summary>
+    /// The settings in one line, e.g. <c>224×224 RGB, (x − mean) / std per channel on pixels in [0, 1], mean 0.485,
+    /// 0.456, 0.406, std 0.229, 0.224, 0.225</c>; for a 0–255 backbone the statistics read as multiples of 1/255.
+    /// </summary>
+    public string Describe()
+    {
+        static string List(IReadOnlyList<float> values) =>
+            string.Join(",", values.Select(v => v.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)));
+        bool zeroTo255 = Normalization.Std.All(s => Math.Abs(s * 255 - 1) < 1e-4);
+        string stats = zeroTo255
+            ? $"pixels 0-255 minus mean {List(Normalization.Mean.Select(m => m * 255).ToArray())}"
+            : $"pixels in [0,1], mean {List(Normalization.Mean)}, std {List(Normalization.Std)}";
+        return $"{Width}×{Height} {ChannelOrder} ({Channels} channel{(Channels == 1 ? "" : "s")}), {ResizeMode}, {stats}";
+    }
+
     /// <summary>Checks the settings.</summary>
     /// <exception cref="ArgumentException">A size is below 1, channels is not 1 or 3, or the normalisation is malformed.</exception>
     public void Validate()

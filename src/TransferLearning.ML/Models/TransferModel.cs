@@ -229,11 +229,11 @@ public sealed partial class TransferModel : IDisposable
 
     private InferenceSession CreateSession()
     {
-        var options = new SessionOptions
+        using var options = Onnx.QuantizedKernelPrecision.Apply(new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             IntraOpNumThreads = Environment.ProcessorCount,
-        };
+        });
         return new InferenceSession(_onnx, options);
     }
 

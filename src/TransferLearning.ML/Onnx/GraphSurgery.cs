@@ -80,6 +80,29 @@ public static class GraphSurgery
         return DescribeTensor(model, current);
     }
 
+    /// <summary>
+    /// Whether the graph ends in a classifier that <see cref="FindFeatureTensor"/> can cut off: a Gemm/MatMul layer on
+    /// the path back from the first output. False for a headless backbone, whose output already is the feature tensor.
+    /// </summary>
+    public static bool HasClassifier(OnnxModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var graph = model.Graph;
+        if (graph.Output.Count == 0) return false;
+        var producers = Producers(graph);
+        var constants = ConstantNames(graph);
+        string current = graph.Output[0].Name;
+        while (producers.TryGetValue(current, out var node))
+        {
+            string op = node.OpType;
+            if (Classifier.Contains(op)) return true;
+            if (!(Flattening.Contains(op) || PassThrough.Contains(op) || Head.Contains(op))) return false;
+            if (DataInput(node, constants) is not { } data) return false;
+            current = data;
+        }
+        return false;
+    }
+
     /// <summary>Describes a named tensor as a feature tensor: its shape without the batch and its kind.</summary>
     /// <param name="model">The model holding the tensor.</param>
     /// <param name="tensorName">A node output of the graph.</param>

@@ -17,18 +17,19 @@ public sealed record OnnxRuntimeOptions
     /// <see cref="GraphOptimizationLevel.ORT_ENABLE_ALL"/>.</summary>
     public GraphOptimizationLevel GraphOptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 
-    /// <summary>Session options for these settings (the caller disposes them).</summary>
+    /// <summary>Session options for these settings (the caller disposes them); int8 kernels exact on every CPU
+    /// (<see cref="QuantizedKernelPrecision"/>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A thread count is below 1.</exception>
     internal SessionOptions ToSessionOptions()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(IntraOpThreads, 1, nameof(IntraOpThreads));
         ArgumentOutOfRangeException.ThrowIfLessThan(InterOpThreads, 1, nameof(InterOpThreads));
-        return new SessionOptions
+        return QuantizedKernelPrecision.Apply(new SessionOptions
         {
             IntraOpNumThreads = IntraOpThreads,
             InterOpNumThreads = InterOpThreads,
             GraphOptimizationLevel = GraphOptimizationLevel,
             ExecutionMode = InterOpThreads > 1 ? ExecutionMode.ORT_PARALLEL : ExecutionMode.ORT_SEQUENTIAL,
-        };
+        });
     }
 }

@@ -60,7 +60,8 @@ public sealed record FineTuneOptions
 
     /// <summary>
     /// Whether BatchNormalization layers in trainable blocks update their statistics. Default: false — the Keras
-    /// advice: keep BatchNorm in inference mode while fine-tuning on small data.
+    /// advice: keep BatchNorm in inference mode while fine-tuning on small data. Layers of frozen blocks, and every
+    /// layer during the head-only phase, keep their imported statistics either way.
     /// </summary>
     public bool TrainBatchNormStatistics { get; init; }
 

@@ -14,6 +14,11 @@ internal static class TrainingData
 
     public static Backbone MobileNetV2 => s_mobileNet.Value;
 
+    /// <summary>The ImageNet ResNet18 that the Microsoft.ML.DnnImageFeaturizer.ResNet18 package copies into the test's output folder.</summary>
+    public static Backbone ResNet18 => s_resNet18.Value;
+
+    private static readonly Lazy<Backbone> s_resNet18 = new(() => Backbone.ResNet18());
+
     public static ImageDataset KermanySubset(int perClass) =>
         ImageDataset.FromFolder(RepositoryPaths.SharedDataset("kermany-cxr", "train"), new ImageDatasetOptions { MaxImagesPerClass = perClass });
 

@@ -20,7 +20,8 @@ public sealed record OnnxModuleOptions
     /// Whether BatchNormalization uses batch statistics and updates its running mean and variance while the module
     /// is in training mode. Default <c>false</c>: batch normalisation always runs in inference mode with the
     /// stored statistics, as the Keras transfer-learning guide advises for fine-tuning on small data sets; its
-    /// scale and bias still train when their block is unfrozen.
+    /// scale and bias still train when their block is unfrozen. When set, only layers whose scale is a trainable
+    /// parameter (their block is unfrozen) use batch statistics and update them; frozen blocks keep theirs unchanged.
     /// </summary>
     public bool TrainBatchNormStatistics { get; init; }
 }

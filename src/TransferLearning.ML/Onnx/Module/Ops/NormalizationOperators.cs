@@ -23,7 +23,9 @@ internal static class NormalizationOperators
         double momentum = 1.0 - context.Float("momentum", 0.9f);
         return new DelegateOperator(OperatorKind.Other, (in NodeInputs x, in OperatorRunContext run) =>
         {
-            bool batchStatistics = run.Training && run.TrainBatchNormStatistics;
+            // only a layer being trained (its scale is a trainable parameter) learns statistics: a frozen block's
+            // running mean and variance stay as imported, bit for bit
+            bool batchStatistics = run.Training && run.TrainBatchNormStatistics && x[1].requires_grad;
             return nn.functional.batch_norm(x[0], x[3], x[4], x[1], x[2], batchStatistics, momentum, epsilon);
         });
     }
