@@ -125,39 +125,58 @@ public sealed class Backbone
         FromModel(model, options, "backbone", pretrained: true);
 
     /// <summary>
-    /// A catalog backbone (<see cref="BackboneCatalog"/>), from the local weight cache or downloaded there on first
-    /// use and checksum-verified.
+    /// A catalog backbone (<see cref="BackboneCatalog"/>): its file from the local weight cache (or, for a file that a
+    /// NuGet package ships, from the application's output folder), downloaded into the cache on first use, and
+    /// verified against the catalog's SHA-256 and byte size; with the entry's preprocessing
+    /// (<see cref="BackboneDescriptor.Preprocessing"/>) and feature tensor.
     /// </summary>
+    /// <param name="name">A catalog name (see <see cref="BackboneCatalog.All"/>; case-insensitive, '-' and '_' alike).</param>
+    /// <param name="store">Where weights are cached and how they are fetched; default a <see cref="WeightStore"/> with default options.</param>
+    /// <param name="progress">Receives download progress; optional.</param>
+    /// <param name="cancellationToken">Cancels a download (it resumes on the next call).</param>
     /// <exception cref="ArgumentException">Unknown name.</exception>
-    /// <exception cref="BackboneUnavailableException">Not cached and cannot be downloaded; the message says what to
-    /// download and where to put it.</exception>
+    /// <exception cref="BackboneUnavailableException">Not present and cannot be obtained, does not match the catalog's
+    /// checksum, or the library cannot use it (<see cref="BackboneDescriptor.Unsupported"/>); the message says what to
+    /// download and where to put it, or what to do instead.</exception>
     public static Backbone FromCatalog(string name, WeightStore? store = null, IProgress<DownloadProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         var descriptor = BackboneCatalog.Get(name);
+        if (descriptor.Unsupported is { } reason)
+            throw new BackboneUnavailableException($"{descriptor.DisplayName} cannot be used as a backbone by this library: {reason}.");
         string path = (store ?? new WeightStore()).Resolve(descriptor, progress, cancellationToken);
-        var preprocessing = new ImagePreprocessing
+        return FromOnnx(path, new BackboneOptions
         {
-            Width = descriptor.InputSize, Height = descriptor.InputSize,
-            Normalization = descriptor.Normalization == "minus-one-to-one" ? Normalization.MinusOneToOne : Normalization.ImageNet,
-        };
-        return FromOnnx(path, new BackboneOptions { Name = descriptor.Name, Preprocessing = preprocessing });
+            Name = descriptor.Name, Preprocessing = descriptor.Preprocessing, FeatureTensor = descriptor.FeatureTensor,
+        });
     }
 
-    /// <summary>VGG16 from the catalog (see <see cref="FromCatalog"/>).</summary>
+    /// <summary>VGG16 (ONNX Model Zoo <c>vgg16-12</c>) from the catalog (see <see cref="FromCatalog"/>).</summary>
     public static Backbone Vgg16(WeightStore? store = null) => FromCatalog("vgg16", store);
 
-    /// <summary>VGG19 from the catalog.</summary>
+    /// <summary>VGG19 (ONNX Model Zoo <c>vgg19-7</c>) from the catalog.</summary>
     public static Backbone Vgg19(WeightStore? store = null) => FromCatalog("vgg19", store);
 
-    /// <summary>ResNet50 from the catalog.</summary>
+    /// <summary>ResNet50 v1 (ONNX Model Zoo <c>resnet50-v1-12</c>) from the catalog.</summary>
     public static Backbone ResNet50(WeightStore? store = null) => FromCatalog("resnet50", store);
 
-    /// <summary>Inception V3 from the catalog (299×299 input).</summary>
+    /// <summary>DenseNet121 (ONNX Model Zoo <c>densenet-12</c>) from the catalog.</summary>
+    public static Backbone DenseNet121(WeightStore? store = null) => FromCatalog("densenet121", store);
+
+    /// <summary>GoogLeNet (ONNX Model Zoo <c>googlenet-12</c>; BGR, mean-subtracted 0–255 input) from the catalog.</summary>
+    public static Backbone GoogLeNet(WeightStore? store = null) => FromCatalog("googlenet", store);
+
+    /// <summary>Inception V3 from the catalog (299×299 input; no public download: place your own export in the cache).</summary>
     public static Backbone InceptionV3(WeightStore? store = null) => FromCatalog("inception_v3", store);
 
-    /// <summary>MobileNetV2 from the catalog.</summary>
+    /// <summary>MobileNetV2 (ONNX Model Zoo <c>mobilenetv2-12</c>, float32) from the catalog.</summary>
     public static Backbone MobileNetV2(WeightStore? store = null) => FromCatalog("mobilenet_v2", store);
+
+    /// <summary>
+    /// The int8 (QOperator) MobileNetV2 (ONNX Model Zoo <c>mobilenetv2-12-int8</c>) from the catalog: it extracts
+    /// features and carries a fine-tuned head, but its blocks cannot be trained (<see cref="IsQuantized"/>).
+    /// </summary>
+    public static Backbone MobileNetV2Int8(WeightStore? store = null) => FromCatalog("mobilenet_v2_int8", store);
 
     /// <summary>
     /// ImageNet-pretrained ResNet18 as ML.NET ships it (NuGet <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c>: a

@@ -18,7 +18,13 @@ public sealed record WeightStoreOptions
     /// </summary>
     public bool AllowUnverifiedDownloads { get; init; }
 
-    /// <summary>Time allowed for one download. Default: 30 minutes.</summary>
+    /// <summary>
+    /// The folder under which files shipped by NuGet packages (<see cref="NuGetPackageSource"/>) are looked for: the
+    /// application's output folder, where the package's build props copy them. Default: <see cref="AppContext.BaseDirectory"/>.
+    /// </summary>
+    public string PackageFileDirectory { get; init; } = AppContext.BaseDirectory;
+
+    /// <summary>Time allowed for one download attempt (an interrupted one can be resumed). Default: 30 minutes.</summary>
     public TimeSpan DownloadTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
     /// <summary>The default cache folder (see <see cref="CacheDirectory"/>).</summary>
