@@ -20,7 +20,8 @@ internal static class CommandRunner
             Error("cancelled. With --checkpoints, run the same command again to resume.");
             return ExitCodes.Cancelled;
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or ImageDataException or ModelFileException or OnnxModelException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or ImageDataException or ModelFileException or OnnxModelException
+                                       or TransferLearning.ML.Onnx.Module.OnnxModuleException)
         {
             Error(e.Message);
             return ExitCodes.InputError;

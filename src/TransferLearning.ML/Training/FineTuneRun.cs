@@ -43,7 +43,19 @@ internal static class FineTuneRun
             ? [new("scratch", options.Epochs, int.MaxValue, options.LearningRate)]
             : [new("head", options.HeadEpochs, 0, options.LearningRate), new("finetune", options.Epochs, options.UnfreezeLastBlocks, options.FineTuneLearningRate)];
         var trainer = new NetworkTrainer(network, data, options, context.Logger);
-        NetworkRun run = trainer.Run(phases, context.Seed, context.CheckpointDirectory, context.Fingerprint, progress, cancellationToken);
+        NetworkRun run;
+        try
+        {
+            run = trainer.Run(phases, context.Seed, context.CheckpointDirectory, context.Fingerprint, progress, cancellationToken);
+        }
+        catch (OnnxModuleException e) when (!backbone.IsNativeSize(context.Preprocessing))
+        {
+            throw new ArgumentException(
+                $"{backbone.Name} cannot run at {context.Preprocessing.Width}×{context.Preprocessing.Height}: it was exported for " +
+                $"{backbone.Preprocessing.Width}×{backbone.Preprocessing.Height} and has a layer of fixed size (e.g. an AveragePool with a " +
+                "fixed kernel instead of a global pool). Use its own input size (leave out TransferLearner.WithPreprocessing's size, " +
+                $"or tl train --image-size). {e.Message}", e);
+        }
 
         // a quantised backbone trained nothing (checked above): its own graph goes into the classifier unchanged
         var trainedBackbone = module.IsQuantized ? featureGraph.Proto.Clone() : module.ToOnnx();

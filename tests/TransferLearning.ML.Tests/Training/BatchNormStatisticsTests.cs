@@ -19,12 +19,11 @@ public sealed class BatchNormStatisticsTests
     {
         var backbone = TrainingData.ResNet18;
         var result = TransferLearner.For(backbone)
-            .WithImages(TrainingData.KermanySubset(perClass: 12))
+            .WithImages(TrainingData.KermanySubset(perClass: 8))
             .Split(validation: 0.25, test: 0, seed: 3)
-            .WithPreprocessing(backbone.Preprocessing with { Width = 64, Height = 64 })
             .WithSeed(5)
             .WithBootstrap(0)
-            .FineTune(new FineTuneOptions { HeadEpochs = 1, Epochs = 1, UnfreezeLastBlocks = 1, BatchSize = 6, TrainBatchNormStatistics = true })
+            .FineTune(new FineTuneOptions { HeadEpochs = 1, Epochs = 1, UnfreezeLastBlocks = 1, BatchSize = 8, TrainBatchNormStatistics = true })
             .Fit();
 
         var featureGraph = backbone.FeatureGraph;
@@ -52,7 +51,6 @@ public sealed class BatchNormStatisticsTests
         var result = TransferLearner.For(backbone)
             .WithImages(TrainingData.KermanySubset(perClass: 8))
             .Split(validation: 0.25, test: 0, seed: 3)
-            .WithPreprocessing(backbone.Preprocessing with { Width = 64, Height = 64 })
             .WithSeed(5)
             .WithBootstrap(0)
             .FineTune(new FineTuneOptions { HeadEpochs = 1, Epochs = 1, UnfreezeLastBlocks = 2, BatchSize = 6 })

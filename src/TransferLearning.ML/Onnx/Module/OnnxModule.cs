@@ -218,8 +218,10 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
             ReleaseComputed(values, keep: null);
             if (e is OnnxModuleException || n >= nodes.Length) throw;
             NodeProto failed = nodes[n].Proto;
+            // libtorch appends its native stack to the message: keep the sentence, drop the frames
+            string reason = e.Message.Split("\nException raised from", 2)[0].Trim();
             throw new OnnxModuleException(
-                $"Node '{failed.Name}' ({failed.OpType}) failed on an input of shape [{string.Join(", ", input.shape)}]: {e.Message}", e);
+                $"Node '{failed.Name}' ({failed.OpType}) failed on an input of shape [{string.Join(", ", input.shape)}]: {reason}", e);
         }
         finally
         {
