@@ -9,7 +9,9 @@ namespace TransferLearning.ML.Models;
 /// Appends a trained <see cref="ClassifierHead"/> to a backbone graph whose single output is the feature tensor,
 /// giving one standard ONNX classifier: pooling (GlobalAveragePool or Flatten), Gemm(+Relu) per dense layer
 /// (dropout is the identity at inference), the output Gemm, and Softmax. Outputs: <c>logits</c> and
-/// <c>probabilities</c>, both [N, classes].
+/// <c>probabilities</c>, both [N, classes]. The backbone part is first brought to the export versions
+/// (<see cref="Onnx.OpsetUpgrade"/>: ai.onnx opset ≥ 13, a matching IR version), so the head's nodes are
+/// written in their opset-13 form.
 /// </summary>
 internal static class ClassifierGraphBuilder
 {
@@ -19,9 +21,12 @@ internal static class ClassifierGraphBuilder
     /// <param name="backbone">A graph whose first output is the backbone's feature tensor, [N, C, H, W] or [N, C].</param>
     /// <param name="head">The trained head.</param>
     /// <param name="featureRank">Rank of the feature tensor including batch (2 or 4).</param>
+    /// <exception cref="Onnx.OnnxModelException">The backbone's opset is below 7, or one of its nodes has no exact
+    /// opset-13 form (see <see cref="Onnx.OpsetUpgrade"/>).</exception>
     public static ModelProto Append(ModelProto backbone, ClassifierHead head, int featureRank)
     {
         var model = backbone.Clone();
+        Onnx.OpsetUpgrade.Apply(model);
         var graph = model.Graph;
         string features = graph.Output[0].Name;
         graph.Output.Clear();
@@ -52,7 +57,6 @@ internal static class ClassifierGraphBuilder
 
         graph.Output.Add(Output(LogitsOutput, head.Classes));
         graph.Output.Add(Output(ProbabilitiesOutput, head.Classes));
-        EnsureOpset(model, 13);
         return model;
     }
 
@@ -105,13 +109,5 @@ internal static class ClassifierGraphBuilder
             Name = name,
             Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
         };
-    }
-
-    private static void EnsureOpset(ModelProto model, long minimum)
-    {
-        var main = model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx");
-        if (main is null) model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = minimum });
-        // Gemm/Relu/Softmax/Flatten/GlobalAveragePool mean the same from opset 13 on; older graphs keep their
-        // opset (Softmax's axis semantics differ below 13 only for rank > 2, and our Softmax input is rank 2)
     }
 }

@@ -108,7 +108,7 @@ public sealed partial class TransferModel
     }
 
     /// <summary>
-    /// Writes a standard ONNX model (opset ≥ 13) with outputs <c>probabilities</c> (softmax) and <c>logits</c>,
+    /// Writes a standard ONNX model (ai.onnx opset ≥ 13 and the IR version it needs, see docs/models.md) with outputs <c>probabilities</c> (softmax) and <c>logits</c>,
     /// [N, classes] in <see cref="ClassNames"/> order. Its input is float32 <c>NCHW</c> images, resized to the
     /// model's size, in the model's channel order and scaled to [0, 1], then normalised per channel with
     /// <c>(x − mean) / std</c>: by the caller (default), or by the graph itself when
@@ -170,6 +170,8 @@ public sealed partial class TransferModel
         Meta("tl.libraryVersion", LibraryVersion);
         model.ProducerName = "TransferLearning.ML";
         model.ProducerVersion = LibraryVersion;
+        // graphs of this version are already upgraded when trained; models saved by older versions are upgraded here
+        Onnx.OpsetUpgrade.Apply(model);
         return model.ToByteArray();
     }
 }

@@ -128,7 +128,8 @@ public static class GraphSurgery
     /// A model whose single output is <paramref name="tensorName"/> (declared with its inferred shape and a
     /// symbolic batch dimension <c>N</c>), keeping only the nodes, initializers and inputs needed to compute it.
     /// When the tensor is a quantized output of a QLinear operator, a <c>DequantizeLinear</c> is appended and the
-    /// output is the float tensor <c>&lt;tensorName&gt;_dequantized</c>.
+    /// output is the float tensor <c>&lt;tensorName&gt;_dequantized</c>. The cut keeps the source's opsets; its IR
+    /// version is raised where the cut needs it (<see cref="OpsetUpgrade.FixIrVersion"/>).
     /// </summary>
     /// <exception cref="OnnxModelException">No such tensor; the message lists near names.</exception>
     public static OnnxModel CutAt(OnnxModel model, string tensorName)
@@ -232,6 +233,9 @@ public static class GraphSurgery
         };
         copy.OpsetImport.Add(model.OpsetImport.Select(o => o.Clone()));
         copy.MetadataProps.Add(model.MetadataProps.Select(p => p.Clone()));
+        // the cut keeps the source's opset, but lists only the inputs it needs: an IR 3 source (whose initializers
+        // had to be inputs) needs IR 4 once they are not
+        OpsetUpgrade.FixIrVersion(copy);
         return copy;
     }
 

@@ -15,10 +15,14 @@ public sealed partial class OnnxModule
     /// <summary>
     /// The graph this module executes (from <see cref="InputName"/> to <see cref="OutputName"/>, dropped nodes left
     /// out) as a copy of the source model whose initializers carry the module's current parameter and buffer
-    /// values as float raw_data. ONNX Runtime gives the same output as the module in eval mode.
+    /// values as float raw_data, brought to the export versions (<see cref="OpsetUpgrade"/>: ai.onnx opset ≥ 13,
+    /// a matching IR version, no initializer listed as a graph input). ONNX Runtime gives the same output as the
+    /// module in eval mode.
     /// </summary>
     /// <exception cref="NotSupportedException">The module was imported from a quantised (QOperator) graph, whose
     /// float weights have no place in the int8 operators; export the float model instead.</exception>
+    /// <exception cref="OnnxModelException">The source graph's opset is below 7, or one of its nodes has no exact
+    /// opset-13 form; the message names the node.</exception>
     internal ModelProto ToOnnx()
     {
         if (IsQuantized)
@@ -60,15 +64,18 @@ public sealed partial class OnnxModule
         var valueInfo = graph.ValueInfo.Where(v => produced.Contains(v.Name) && v.Name != OutputName).ToList();
         graph.ValueInfo.Clear();
         graph.ValueInfo.Add(valueInfo);
+        OpsetUpgrade.Apply(model);
         return model;
     }
 
     /// <summary>The serialised <see cref="ToOnnx"/> model, ready for ONNX Runtime or a file.</summary>
     /// <exception cref="NotSupportedException">As for <see cref="ToOnnx"/>.</exception>
+    /// <exception cref="OnnxModelException">As for <see cref="ToOnnx"/>.</exception>
     public byte[] ToOnnxBytes() => ToOnnx().ToByteArray();
 
     /// <summary>Writes the <see cref="ToOnnx"/> model to <paramref name="path"/>.</summary>
     /// <exception cref="NotSupportedException">As for <see cref="ToOnnx"/>.</exception>
+    /// <exception cref="OnnxModelException">As for <see cref="ToOnnx"/>.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
     public void SaveOnnx(string path) => File.WriteAllBytes(path, ToOnnxBytes());
 }
