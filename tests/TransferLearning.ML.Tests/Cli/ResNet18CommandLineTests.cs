@@ -22,8 +22,14 @@ public sealed class ResNet18CommandLineTests : IDisposable
     private static (int Exit, string Output) Tl(params string[] args)
     {
         var previous = Console.Out;
+        var previousAnsi = Spectre.Console.AnsiConsole.Console;
         using var output = new StringWriter();
         Console.SetOut(output);
+        // Spectre.Console keeps the writer it first saw: give it this one, then the previous one back
+        Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+        {
+            Out = new Spectre.Console.AnsiConsoleOutput(output),
+        });
         try
         {
             var entry = Assembly.Load("tl").EntryPoint!;
@@ -34,6 +40,7 @@ public sealed class ResNet18CommandLineTests : IDisposable
         finally
         {
             Console.SetOut(previous);
+            Spectre.Console.AnsiConsole.Console = previousAnsi;
         }
     }
 

@@ -23,7 +23,9 @@ public sealed class BatchNormStatisticsTests
             .Split(validation: 0.25, test: 0, seed: 3)
             .WithSeed(5)
             .WithBootstrap(0)
-            .FineTune(new FineTuneOptions { HeadEpochs = 1, Epochs = 1, UnfreezeLastBlocks = 1, BatchSize = 8, TrainBatchNormStatistics = true })
+            .FineTune(new FineTuneOptions { HeadEpochs = 1, Epochs = 1, UnfreezeLastBlocks = 1, BatchSize = 8, TrainBatchNormStatistics = true,
+                // keep the fine-tune epoch's weights even when the head epoch validated better
+                EarlyStopping = new EarlyStoppingOptions { RestoreBestWeights = false } })
             .Fit();
 
         var featureGraph = backbone.FeatureGraph;
@@ -53,7 +55,8 @@ public sealed class BatchNormStatisticsTests
             .Split(validation: 0.25, test: 0, seed: 3)
             .WithSeed(5)
             .WithBootstrap(0)
-            .FineTune(new FineTuneOptions { HeadEpochs = 1, Epochs = 1, UnfreezeLastBlocks = 2, BatchSize = 6 })
+            .FineTune(new FineTuneOptions { HeadEpochs = 1, Epochs = 1, UnfreezeLastBlocks = 2, BatchSize = 6,
+                EarlyStopping = new EarlyStoppingOptions { RestoreBestWeights = false } })
             .Fit();
 
         var featureGraph = backbone.FeatureGraph;
