@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using System.Reflection;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
@@ -82,17 +83,44 @@ public sealed class ResNet18CommandLineTests : IDisposable
         var tensorizer = new Tensorizer(preprocessing);
         using var session = new InferenceSession(onnx);
         string input = session.InputMetadata.Keys.Single();
+        Assert.Equal("Input247", input);
         Assert.Equal(-1, session.InputMetadata[input].Dimensions[0]); // the package's fixed batch of 1 became dynamic
+        var rows = new List<PixelsRow>();
         foreach (var (image, probabilities) in predicted)
         {
             var pixels = new float[preprocessing.ValuesPerImage];
             tensorizer.Write(ImageDecoder.DecodeFile(image, preprocessing), pixels);
+            rows.Add(new PixelsRow { Pixels = pixels });
             using var value = OrtValue.CreateTensorValueFromMemory(pixels, [1, 3, preprocessing.Height, preprocessing.Width]);
             using var outputs = session.Run(new RunOptions(), [input], [value], ["probabilities"]);
             float[] exported = outputs[0].GetTensorDataAsSpan<float>().ToArray();
             for (int k = 0; k < exported.Length; k++)
                 Assert.Equal(probabilities.GetProperty(loaded.ClassNames[k]).GetSingle(), exported[k], 1e-4f);
         }
+
+        // the same export in a plain ML.NET pipeline (ApplyOnnxModel), fed the same BGR planes
+        var mlContext = new Microsoft.ML.MLContext();
+        var data = mlContext.Data.LoadFromEnumerable(rows);
+        var pipeline = mlContext.Transforms.ApplyOnnxModel(outputColumnNames: ["probabilities"], inputColumnNames: [input],
+            modelFile: onnx, shapeDictionary: new Dictionary<string, int[]> { [input] = [1, 3, 224, 224] }, gpuDeviceId: null, fallbackToCpu: false);
+        var scored = mlContext.Data.CreateEnumerable<ProbabilitiesRow>(pipeline.Fit(data).Transform(data), reuseRowObject: false).ToList();
+        var expected = predicted.Values.ToList();
+        Assert.Equal(expected.Count, scored.Count);
+        for (int i = 0; i < scored.Count; i++)
+            for (int k = 0; k < loaded.ClassNames.Count; k++)
+                Assert.Equal(expected[i].GetProperty(loaded.ClassNames[k]).GetSingle(), scored[i].Probabilities[k], 1e-4f);
+    }
+
+    public sealed class PixelsRow
+    {
+        [Microsoft.ML.Data.ColumnName("Input247"), Microsoft.ML.Data.VectorType(3 * 224 * 224)]
+        public float[] Pixels { get; set; } = [];
+    }
+
+    public sealed class ProbabilitiesRow
+    {
+        [Microsoft.ML.Data.ColumnName("probabilities")]
+        public float[] Probabilities { get; set; } = [];
     }
 
     [SharedFact(Kermany)]

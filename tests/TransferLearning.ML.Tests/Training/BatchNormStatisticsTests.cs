@@ -18,15 +18,7 @@ public sealed class BatchNormStatisticsTests
     public void Fine_tuning_with_batch_statistics_updates_only_the_trained_blocks_and_keeps_frozen_ones_bit_identical()
     {
         var backbone = TrainingData.ResNet18;
-        var result = TransferLearner.For(backbone)
-            .WithImages(TrainingData.KermanySubset(perClass: 8))
-            .Split(validation: 0.25, test: 0, seed: 3)
-            .WithSeed(5)
-            .WithBootstrap(0)
-            .FineTune(new FineTuneOptions { HeadEpochs = 1, Epochs = 1, UnfreezeLastBlocks = 1, BatchSize = 8, TrainBatchNormStatistics = true,
-                // keep the fine-tune epoch's weights even when the head epoch validated better
-                EarlyStopping = new EarlyStoppingOptions { RestoreBestWeights = false } })
-            .Fit();
+        var result = FineTune(unfreeze: 1, batchStatistics: true);
 
         var featureGraph = backbone.FeatureGraph;
         var original = Initializers(featureGraph.ToBytes());
@@ -50,14 +42,7 @@ public sealed class BatchNormStatisticsTests
     public void Without_batch_statistics_every_running_mean_and_variance_stays_as_imported()
     {
         var backbone = TrainingData.ResNet18;
-        var result = TransferLearner.For(backbone)
-            .WithImages(TrainingData.KermanySubset(perClass: 8))
-            .Split(validation: 0.25, test: 0, seed: 3)
-            .WithSeed(5)
-            .WithBootstrap(0)
-            .FineTune(new FineTuneOptions { HeadEpochs = 1, Epochs = 1, UnfreezeLastBlocks = 2, BatchSize = 6,
-                EarlyStopping = new EarlyStoppingOptions { RestoreBestWeights = false } })
-            .Fit();
+        var result = FineTune(unfreeze: 2, batchStatistics: false);
 
         var featureGraph = backbone.FeatureGraph;
         var original = Initializers(featureGraph.ToBytes());
@@ -66,6 +51,19 @@ public sealed class BatchNormStatisticsTests
 
         Assert.All(names, name => Assert.True(original[name].Equals(trained[name]), $"statistics {name} changed"));
     }
+
+    private static TrainingResult FineTune(int unfreeze, bool batchStatistics) => TransferLearner.For(TrainingData.ResNet18)
+        .WithImages(TrainingData.KermanySubset(perClass: 8))
+        .Split(validation: 0.25, test: 0, seed: 3)
+        .WithSeed(5)
+        .WithBootstrap(0)
+        .FineTune(new FineTuneOptions
+        {
+            HeadEpochs = 1, Epochs = 1, UnfreezeLastBlocks = unfreeze, BatchSize = 8, TrainBatchNormStatistics = batchStatistics,
+            // keep the fine-tune epoch's weights even when the head epoch validated better
+            EarlyStopping = new EarlyStoppingOptions { RestoreBestWeights = false },
+        })
+        .Fit();
 
     private static Dictionary<string, ByteString> Initializers(byte[] onnx) =>
         ModelProto.Parser.ParseFrom(onnx).Graph.Initializer.ToDictionary(t => t.Name,
