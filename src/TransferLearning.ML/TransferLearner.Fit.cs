@@ -115,6 +115,7 @@ public sealed partial class TransferLearner
                 History = outcome.Run.History,
                 BestEpoch = outcome.Run.BestEpoch,
                 StoppedEarly = outcome.Run.StoppedEarly,
+                Phases = outcome.Run.Phases,
                 Splits = splits,
                 ValidationMetrics = validationMetrics,
                 TestMetrics = testMetrics,
@@ -187,7 +188,7 @@ public sealed partial class TransferLearner
             TrainingMode.FromScratch => s.ScratchOptions,
             _ => s.FineTuneOptions,
         };
-        d["options"] = options.ToString()!;
+        foreach (var (name, value) in OptionsDescription.Flatten(options)) d[name] = value;
         d["head"] = Describe(s.Head ?? (s.Mode switch
         {
             TrainingMode.FeatureExtraction => s.Features.Head,

@@ -19,13 +19,13 @@ internal static class EvaluateCommand
         {
             using var loaded = TransferModel.Load(parse.GetValue(model)!);
             var dataset = CliOptions.LoadFolder(parse.GetValue(data)!, "--data", loaded.ClassNames, null, null, 0, false);
-            var metrics = ModelEvaluator.Evaluate(loaded, dataset, new EvaluationOptions
-            {
-                TtaViews = parse.GetValue(tta), BootstrapSamples = parse.GetValue(bootstrap),
-            }, token);
+            var options = new EvaluationOptions { TtaViews = parse.GetValue(tta), BootstrapSamples = parse.GetValue(bootstrap) };
+            float[,] probabilities = ModelEvaluator.Probabilities(loaded, dataset, options, token);
+            var metrics = ModelEvaluator.Evaluate(loaded, dataset.Samples.Select(s => s.Label).ToArray(), probabilities, options, token);
             if (parse.GetValue(output) is { } directory)
             {
                 Directory.CreateDirectory(directory);
+                WritePredictions(Path.Combine(directory, "predictions.csv"), loaded, dataset, probabilities, metrics.Threshold);
                 MetricsJson.Write(Path.Combine(directory, "metrics.json"), metrics, new Dictionary<string, object?>
                 {
                     ["split"] = "test", ["model"] = Path.GetFullPath(parse.GetValue(model)!), ["data"] = Path.GetFullPath(parse.GetValue(data)!),
@@ -35,5 +35,29 @@ internal static class EvaluateCommand
             return ExitCodes.Success;
         }, cancellationToken)));
         return command;
+    }
+
+    /// <summary>One row per image: file, true and predicted class, and the probability of each class.</summary>
+    private static void WritePredictions(string path, TransferModel model, Data.ImageDataset data, float[,] probabilities, double? threshold)
+    {
+        static string Quote(string text) => text.Contains(',') || text.Contains('"') || text.Contains('\n') ? $"\"{text.Replace("\"", "\"\"")}\"" : text;
+        var csv = new System.Text.StringBuilder();
+        csv.AppendJoin(',', new[] { "image", "true_class", "predicted_class" }.Concat(model.ClassNames.Select(c => Quote("p_" + c)))).Append('\n');
+        int classes = model.ClassNames.Count;
+        for (int i = 0; i < data.Count; i++)
+        {
+            var sample = data.Samples[i];
+            int predicted = classes == 2 && threshold is double t
+                ? (probabilities[i, 1] >= t ? 1 : 0)
+                : Enumerable.Range(0, classes).MaxBy(k => probabilities[i, k]);
+            csv.Append(Quote(sample.Source.Path ?? sample.Source.DisplayName)).Append(',')
+               .Append(Quote(model.ClassNames[sample.Label])).Append(',').Append(Quote(model.ClassNames[predicted]));
+            for (int k = 0; k < classes; k++)
+                csv.Append(',').Append(probabilities[i, k].ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+            csv.Append('\n');
+        }
+        string temporary = path + ".tmp";
+        File.WriteAllText(temporary, csv.ToString());
+        File.Move(temporary, path, overwrite: true);
     }
 }

@@ -27,6 +27,8 @@ internal static class PredictCommand
                     {
                         image = files[i],
                         label = predictions[i].Label,
+                        // two classes: the label is the second class when its probability reaches this threshold
+                        threshold = loaded.ClassNames.Count == 2 ? loaded.DecisionThreshold ?? 0.5 : (double?)null,
                         probabilities = loaded.ClassNames.Select((c, k) => (c, k)).ToDictionary(p => p.c, p => predictions[i].Probabilities[p.k]),
                     }));
                 return ExitCodes.Success;
@@ -37,6 +39,9 @@ internal static class PredictCommand
                 table.AddRow([Markup.Escape(files[i]), Markup.Escape(predictions[i].Label),
                     .. predictions[i].Probabilities.Select(p => p.ToString("F4", CultureInfo.InvariantCulture))]);
             AnsiConsole.Write(table);
+            if (loaded.ClassNames.Count == 2)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"prediction: {loaded.ClassNames[1]} when P({loaded.ClassNames[1]}) >= {loaded.DecisionThreshold ?? 0.5:0.####} (the model's decision threshold), else {loaded.ClassNames[0]}"));
             return ExitCodes.Success;
         }, cancellationToken)));
         return command;

@@ -20,13 +20,14 @@ internal static class TrainCommand
         var mode = new Option<string>("--mode") { Description = "features (frozen backbone, cached features), finetune (last blocks trained) or scratch.", DefaultValueFactory = _ => "finetune" };
         mode.AcceptOnlyFromAmong("features", "finetune", "scratch");
         var output = new Option<string>("--out") { Description = "Output folder: model.tlmodel, report.html, metrics.json, history.csv.", Required = true };
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs (fine-tune phase / head training / scratch). Default: the mode's default (10, 60, 20)." };
-        var unfreeze = new Option<int>("--unfreeze") { Description = "Fine-tuning: backbone blocks trained, counted from the end.", DefaultValueFactory = _ => 5 };
-        var batch = new Option<int>("--batch-size") { Description = "Images per batch.", DefaultValueFactory = _ => 32 };
-        var learningRate = new Option<double?>("--lr") { Description = "Peak learning rate. Default: the mode's default." };
+        var epochs = new Option<int?>("--epochs") { Description = $"Epochs (fine-tune phase / head training / scratch). Default: the mode's ({new FineTuneOptions().Epochs}, {new FeatureExtractionOptions().Epochs}, {new ScratchOptions().Epochs})." };
+        var unfreeze = new Option<int?>("--unfreeze") { Description = $"Fine-tuning: backbone blocks trained, counted from the end. Default {new FineTuneOptions().UnfreezeLastBlocks}." };
+        var batch = new Option<int?>("--batch-size") { Description = $"Images per batch. Default: the mode's ({new FineTuneOptions().BatchSize}, {new FeatureExtractionOptions().BatchSize}, {new ScratchOptions().BatchSize})." };
+        var learningRate = new Option<double?>("--lr") { Description = $"Peak learning rate: of the fine-tune phase (default {new FineTuneOptions().FineTuneLearningRate}), the head on features ({new FeatureExtractionOptions().LearningRate}) or scratch training ({new ScratchOptions().LearningRate})." };
+        var headLearningRate = new Option<double?>("--head-lr") { Description = $"Fine-tuning: peak learning rate of the head-only phase before the blocks are unfrozen. Default {new FineTuneOptions().LearningRate}." };
         var augment = new Option<string>("--augment") { Description = "Training augmentation: none, light, standard, strong, fundus.", DefaultValueFactory = _ => "standard" };
         var validationFraction = new Option<double>("--val-fraction") { Description = "Share of --train held out for validation when --validation is not given.", DefaultValueFactory = _ => 0.15 };
-        var maxPerClass = new Option<int?>("--max-per-class") { Description = "Use at most this many images per class (seeded choice), for quick runs." };
+        var maxPerClass = new Option<int?>("--max-per-class") { Description = "Use at most this many --train images per class (seeded choice), for quick runs; --validation and --test are used whole." };
         var classes = new Option<string?>("--classes") { Description = "Comma-separated class folders to keep, e.g. Normal,Stone." };
         var threshold = new Option<string>("--threshold") { Description = "Two classes: default (0.5), youden, sensitivity:0.95, specificity:0.9 or a number.", DefaultValueFactory = _ => "default" };
         var seed = new Option<int>("--seed") { Description = "Seed of splits, weights, shuffling and augmentation.", DefaultValueFactory = _ => 42 };
@@ -37,7 +38,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a classifier on folder-per-class images; writes model.tlmodel, report.html, metrics.json and history.csv.")
         {
-            train, validation, test, mode, output, epochs, unfreeze, batch, learningRate, augment, validationFraction,
+            train, validation, test, mode, output, epochs, unfreeze, batch, learningRate, headLearningRate, augment, validationFraction,
             maxPerClass, classes, threshold, seed, threads, checkpoints, skipUnreadable, imageSize,
         };
         backbone.AddTo(command);
@@ -48,8 +49,9 @@ internal static class TrainCommand
             int seedValue = parse.GetValue(seed);
             bool skip = parse.GetValue(skipUnreadable);
             var trainSet = CliOptions.LoadFolder(parse.GetValue(train)!, "--train", null, keep, parse.GetValue(maxPerClass), seedValue, skip);
+            // --max-per-class subsamples training only: validation and test metrics come from the whole folders
             ImageDataset? Other(string? path, string name) => path is null ? null
-                : CliOptions.LoadFolder(path, name, trainSet.ClassNames, keep, parse.GetValue(maxPerClass), seedValue, skip);
+                : CliOptions.LoadFolder(path, name, trainSet.ClassNames, keep, null, seedValue, skip);
             var validationSet = Other(parse.GetValue(validation), "--validation");
             var testSet = Other(parse.GetValue(test), "--test");
 
@@ -71,25 +73,39 @@ internal static class TrainCommand
             if (parse.GetValue(imageSize) is int side)
                 learner = learner.WithPreprocessing(model.Preprocessing with { Width = side, Height = side });
 
-            int? epochCount = parse.GetValue(epochs);
+            // the options' own defaults, overridden only by the flags the user gave
+            int? epochCount = parse.GetValue(epochs), batchSize = parse.GetValue(batch);
             double? lr = parse.GetValue(learningRate);
-            int batchSize = parse.GetValue(batch);
-            learner = parse.GetValue(mode) switch
+            string modeName = parse.GetValue(mode)!;
+            if (modeName != "finetune" && parse.GetValue(unfreeze) is not null)
+                throw new ArgumentException($"--unfreeze applies to --mode finetune only (this run: --mode {modeName}).");
+            if (modeName != "finetune" && parse.GetValue(headLearningRate) is not null)
+                throw new ArgumentException($"--head-lr applies to --mode finetune only (this run: --mode {modeName}); use --lr.");
+            FeatureExtractionOptions features = new();
+            ScratchOptions scratch = new();
+            FineTuneOptions fineTune = new();
+            learner = modeName switch
             {
-                "features" => learner.ExtractFeatures(new FeatureExtractionOptions
+                "features" => learner.ExtractFeatures(features with
                 {
-                    Epochs = epochCount ?? 60, LearningRate = lr ?? 3e-3, BatchSize = Math.Max(batchSize, 64),
+                    Epochs = epochCount ?? features.Epochs, LearningRate = lr ?? features.LearningRate,
+                    BatchSize = batchSize ?? features.BatchSize,
                 }),
-                "scratch" => learner.TrainFromScratch(new ScratchOptions { Epochs = epochCount ?? 20, LearningRate = lr ?? 1e-3, BatchSize = batchSize }),
-                _ => learner.FineTune(new FineTuneOptions
+                "scratch" => learner.TrainFromScratch(scratch with
                 {
-                    Epochs = epochCount ?? 10, UnfreezeLastBlocks = parse.GetValue(unfreeze), BatchSize = batchSize,
-                    FineTuneLearningRate = lr ?? 1e-3,
+                    Epochs = epochCount ?? scratch.Epochs, LearningRate = lr ?? scratch.LearningRate, BatchSize = batchSize ?? scratch.BatchSize,
+                }),
+                _ => learner.FineTune(fineTune with
+                {
+                    Epochs = epochCount ?? fineTune.Epochs, UnfreezeLastBlocks = parse.GetValue(unfreeze) ?? fineTune.UnfreezeLastBlocks,
+                    BatchSize = batchSize ?? fineTune.BatchSize, FineTuneLearningRate = lr ?? fineTune.FineTuneLearningRate,
+                    LearningRate = parse.GetValue(headLearningRate) ?? fineTune.LearningRate,
                 }),
             };
 
-            CommandRunner.Info($"Training [bold]{parse.GetValue(mode)}[/] on {Markup.Escape(model.ToString())}");
-            CommandRunner.Info(Markup.Escape($"Backbone {model.Name}: {model.FeatureTensorDescription}; input {model.Preprocessing.Describe()}"));
+            var input = parse.GetValue(imageSize) is int size ? model.Preprocessing with { Width = size, Height = size } : model.Preprocessing;
+            CommandRunner.Info($"Training [bold]{modeName}[/] on {Markup.Escape(model.Name)}, input {input.Width}×{input.Height}");
+            CommandRunner.Info(Markup.Escape($"Backbone {model.Name}: {model.FeatureTensorDescription}; input {input.Describe()}"));
             var result = TrainingProgressDisplay.Run(progress => learner.Fit(progress, token));
             RunOutput.Write(outDirectory, result);
             return ExitCodes.Success;

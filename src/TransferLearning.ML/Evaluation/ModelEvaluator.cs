@@ -26,7 +26,23 @@ public static class ModelEvaluator
     {
         options ??= new EvaluationOptions();
         float[,] probabilities = Probabilities(model, data, options, cancellationToken);
-        int[] labels = data.Samples.Select(s => s.Label).ToArray();
+        return Evaluate(model, data.Samples.Select(s => s.Label).ToArray(), probabilities, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Metrics of <paramref name="model"/> from probabilities already computed (e.g. by <see cref="Probabilities"/>),
+    /// with the model's decision threshold unless <see cref="EvaluationOptions.Threshold"/> is set.
+    /// </summary>
+    /// <param name="model">The model the probabilities came from (class names, threshold).</param>
+    /// <param name="labels">True class per image.</param>
+    /// <param name="probabilities">N × classes, in <paramref name="labels"/>' order.</param>
+    /// <param name="options">Threshold, bootstrap; default <see cref="EvaluationOptions"/>.</param>
+    /// <param name="cancellationToken">Cancels the bootstrap.</param>
+    public static ClassificationMetrics Evaluate(TransferModel model, IReadOnlyList<int> labels, float[,] probabilities,
+        EvaluationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= new EvaluationOptions();
         var metricsOptions = new MetricsOptions
         {
             Threshold = options.Threshold ?? model.DecisionThreshold ?? 0.5,
@@ -36,7 +52,7 @@ public static class ModelEvaluator
         return MetricsCalculator.Compute(labels, probabilities, model.ClassNames, metricsOptions, cancellationToken);
     }
 
-    /// <summary>The class probabilities <see cref="Evaluate"/> scores, one row per image in dataset order.</summary>
+    /// <summary>The class probabilities <see cref="Evaluate(TransferModel, ImageDataset, EvaluationOptions?, CancellationToken)"/> scores, one row per image in dataset order.</summary>
     /// <param name="model">The trained model.</param>
     /// <param name="data">The images (labels are not read).</param>
     /// <param name="options">Views, augmentation, seed and batch size; default <c>null</c>: the defaults of <see cref="EvaluationOptions"/>.</param>

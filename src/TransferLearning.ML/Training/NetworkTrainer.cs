@@ -67,11 +67,15 @@ internal sealed class NetworkTrainer
         foreach (Phase phase in phases)
         {
             int phaseEnd = epochBase + phase.Epochs;
-            if (stopped || phase.Epochs == 0 || resumeFrom >= phaseEnd)
+            // a resumed run whose checkpoint was written when early stopping ended this phase goes on with the next
+            bool stoppedBeforeResume = stopped && resumeFrom > epochBase && resumeFrom <= phaseEnd;
+            if (phase.Epochs == 0 || resumeFrom >= phaseEnd || stoppedBeforeResume)
             {
+                if (stoppedBeforeResume) stopped = false;
                 epochBase = phaseEnd;
                 continue;
             }
+            stopped = false; // each phase has its own patience
             int unfrozen = Math.Min(phase.UnfrozenBlocks, _network.Backbone.Blocks.Count);
             _network.Backbone.FreezeAllButLastBlocks(unfrozen);
             var groups = ParameterGroups(phase, unfrozen);
@@ -80,7 +84,7 @@ internal sealed class NetworkTrainer
             {
                 // the optimiser state belongs to the phase the checkpoint was written in
                 LoadCheckpoint(resumeFrom > epochBase ? optimizer : null);
-                if (resumeFrom == epochBase) withoutImprovement = 0;
+                if (resumeFrom <= epochBase) withoutImprovement = 0;
             }
             else withoutImprovement = 0;
 
@@ -137,7 +141,11 @@ internal sealed class NetworkTrainer
         _network.Backbone.FreezeAllButLastBlocks(0);
         if (bestWeights is not null && _options.EarlyStopping.RestoreBestWeights) TrainingCheckpoint.Restore(_network, bestWeights);
         _network.eval();
-        return new NetworkRun(history, bestEpoch, stopped, clock.Elapsed);
+        var summary = PhaseSummary.From(phases.Select(p => (p.Name, p.Epochs)), history);
+        if (summary.Any(p => p.StoppedEarly) && history.FirstOrDefault(e => e.Epoch == bestEpoch) is { } kept)
+            _logger.LogInformation("Phases: {Phases}; the model keeps epoch {Epoch} ({Phase})",
+                string.Join(", ", summary.Select(p => $"{p.Name} {p.EpochsRun}/{p.PlannedEpochs} epochs")), bestEpoch, kept.Phase);
+        return new NetworkRun(history, bestEpoch, summary.Any(p => p.StoppedEarly), clock.Elapsed, summary);
     }
 
     private (double Loss, double Accuracy, int Images) TrainEpoch(Phase phase, int phaseEpoch, int epoch, int totalEpochs,
@@ -206,4 +214,5 @@ internal sealed class NetworkTrainer
 }
 
 /// <summary>The outcome of <see cref="NetworkTrainer.Run"/>.</summary>
-internal sealed record NetworkRun(IReadOnlyList<EpochMetrics> History, int BestEpoch, bool StoppedEarly, TimeSpan Elapsed);
+internal sealed record NetworkRun(IReadOnlyList<EpochMetrics> History, int BestEpoch, bool StoppedEarly, TimeSpan Elapsed,
+    IReadOnlyList<PhaseSummary> Phases);

@@ -19,8 +19,14 @@ public sealed class TrainingResult
     /// <summary>The epoch whose weights the model carries.</summary>
     public required int BestEpoch { get; init; }
 
-    /// <summary>Whether early stopping ended training.</summary>
+    /// <summary>Whether early stopping ended any phase before its planned epochs (see <see cref="Phases"/>).</summary>
     public required bool StoppedEarly { get; init; }
+
+    /// <summary>
+    /// What each phase did: planned and trained epochs, and whether early stopping ended it. Each phase has its own
+    /// patience, so a head phase that stops early is still followed by the fine-tuning phase.
+    /// </summary>
+    public IReadOnlyList<PhaseSummary> Phases { get; init; } = [];
 
     /// <summary>The splits used.</summary>
     public required DatasetSplit Splits { get; init; }

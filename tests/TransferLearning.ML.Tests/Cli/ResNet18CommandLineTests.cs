@@ -1,5 +1,4 @@
 using Microsoft.ML;
-using System.Reflection;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using TransferLearning.ML.Data;
@@ -22,27 +21,8 @@ public sealed class ResNet18CommandLineTests : IDisposable
 
     private static (int Exit, string Output) Tl(params string[] args)
     {
-        var previous = Console.Out;
-        var previousAnsi = Spectre.Console.AnsiConsole.Console;
-        using var output = new StringWriter();
-        Console.SetOut(output);
-        // Spectre.Console keeps the writer it first saw: give it this one, then the previous one back
-        Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
-        {
-            Out = new Spectre.Console.AnsiConsoleOutput(output),
-        });
-        try
-        {
-            var entry = Assembly.Load("tl").EntryPoint!;
-            object? result = entry.Invoke(null, [args]);
-            int exit = result is Task<int> task ? task.GetAwaiter().GetResult() : (int)result!;
-            return (exit, output.ToString());
-        }
-        finally
-        {
-            Console.SetOut(previous);
-            Spectre.Console.AnsiConsole.Console = previousAnsi;
-        }
+        var (exit, output, error) = TlRunner.Run(args);
+        return (exit, output + error);
     }
 
     private string Folder(int perClass)
@@ -140,38 +120,22 @@ public sealed class ResNet18CommandLineTests : IDisposable
     [SharedFact(Kermany)]
     public void A_feature_tensor_that_is_not_in_the_graph_is_an_error_naming_the_flag()
     {
-        var previous = Console.Error;
-        using var error = new StringWriter();
-        Console.SetError(error);
-        try
-        {
-            int exit = Tl("train", "--train", Folder(perClass: 2), "--weights", ResNet18File, "--feature-tensor", "Pooling999",
-                "--out", Path.Combine(_work, "bad")).Exit;
-            Assert.Equal(3, exit);
-        }
-        finally
-        {
-            Console.SetError(previous);
-        }
-        Assert.Contains("--feature-tensor Pooling999", error.ToString());
-        Assert.Contains("Pooling395_Output_0", error.ToString()); // among the near names
+        var (exit, _, error) = TlRunner.Run("train", "--train", Folder(perClass: 2), "--weights", ResNet18File, "--feature-tensor", "Pooling999",
+            "--out", Path.Combine(_work, "bad"));
+
+        Assert.Equal(3, exit);
+        Assert.Contains("--feature-tensor Pooling999", error);
+        Assert.Contains("Pooling395_Output_0", error); // among the near names
     }
 
     [SharedFact(Kermany)]
     public void Mean_without_std_is_a_usage_error_naming_both_flags()
     {
-        var previous = Console.Error;
-        using var error = new StringWriter();
-        Console.SetError(error);
-        try
-        {
-            Assert.Equal(2, Tl("train", "--train", Folder(perClass: 2), "--weights", ResNet18File, "--mean", "114.5", "--out", Path.Combine(_work, "x")).Exit);
-        }
-        finally
-        {
-            Console.SetError(previous);
-        }
-        Assert.Contains("--mean was given without --std", error.ToString());
+        var (exit, _, error) = TlRunner.Run("train", "--train", Folder(perClass: 2), "--weights", ResNet18File, "--mean", "114.5",
+            "--out", Path.Combine(_work, "x"));
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--mean was given without --std", error);
     }
 
     public void Dispose() => Directory.Delete(_work, recursive: true);

@@ -83,6 +83,26 @@ public sealed class FineTuneTests : IDisposable
     }
 
     [SharedFact(TrainingData.MobileNet, TrainingData.Kermany)]
+    public void A_head_phase_that_stops_early_is_still_followed_by_the_fine_tuning_phase()
+    {
+        // no epoch after the first improves by 1e9: every phase stops after its patience of one epoch
+        var options = Small() with
+        {
+            HeadEpochs = 3, Epochs = 3,
+            EarlyStopping = new EarlyStoppingOptions { Patience = 1, MinDelta = 1e9, RestoreBestWeights = false },
+        };
+
+        var result = Learner(options).Fit();
+
+        Assert.Equal(["head", "finetune"], result.Phases.Select(p => p.Name));
+        Assert.True(result.Phases[0].StoppedEarly);
+        Assert.Equal(2, result.Phases[0].EpochsRun);
+        Assert.Equal(1, result.Phases[1].EpochsRun); // its own patience: one epoch without improvement
+        Assert.Contains(result.History, e => e.Phase == "finetune");
+        Assert.True(result.StoppedEarly);
+    }
+
+    [SharedFact(TrainingData.MobileNet, TrainingData.Kermany)]
     public void Unfreezing_more_blocks_than_the_backbone_has_says_how_many_there_are()
     {
         var error = Assert.Throws<ArgumentException>(() => Learner(Small(unfreeze: 500)).Fit());

@@ -95,7 +95,8 @@ internal sealed class FeatureHeadTrainer(FeatureExtractionOptions options, IRead
             bestEpoch, history.Count, monitor, best);
         if (bestWeights is not null) TrainingCheckpoint.Restore(head, bestWeights);
         head.eval();
-        return new NetworkRun(history, bestEpoch, stopped, clock.Elapsed);
+        return new NetworkRun(history, bestEpoch, stopped, clock.Elapsed,
+            PhaseSummary.From([("features", options.Epochs)], history));
     }
 
     private ValidationResult Validate(ClassifierHead head, Tensor features, int[] labels)
