@@ -101,7 +101,7 @@ internal static class GraphCompiler
 
         if (types.TryGetValue(outputName, out ValueType outputValue) && outputValue.IsQuantized)
             throw new OnnxModuleException(
-                $"OutputName '{outputName}' is a {outputValue}: ONNX defines it as {OnnxTypeNames.Of(outputValue.Type)} integers, but the module " +
+                $"Node '{producers[outputName].Name}' ({producers[outputName].OpType}) computes the module output '{outputName}', a {outputValue}: ONNX defines it as {OnnxTypeNames.Of(outputValue.Type)} integers, but the module " +
                 "would return dequantised floats. Add a DequantizeLinear after it (GraphSurgery.CutAt does) or choose a float tensor as OutputName.");
 
         return Assemble(builds, derivedByNode, parameters, initializers, constants, producers, inputName, outputName, sorted);
@@ -379,10 +379,12 @@ internal static class GraphCompiler
         ValueInfoProto? info = graph.Input.FirstOrDefault(i => i.Name == inputName);
         var tensor = info?.Type?.TensorType;
         var type = tensor is null || tensor.ElemType == 0 ? DataType.Float : (DataType)tensor.ElemType;
-        if (type is not (DataType.Float or DataType.Double or DataType.Int8 or DataType.Uint8 or DataType.Int32 or DataType.Int64 or DataType.Bool))
+        // a type libtorch has: each operator's type rule decides whether it computes with it
+        if (type is not (DataType.Float or DataType.Double or DataType.Float16 or DataType.Int8 or DataType.Uint8 or DataType.Int16
+            or DataType.Int32 or DataType.Int64 or DataType.Bool))
             throw new OnnxModuleException(
-                $"The module input '{inputName}' is {OnnxTypeNames.Of(type)}; OnnxModule reads FLOAT, DOUBLE, INT8, UINT8, INT32, INT64 or BOOL inputs. " +
-                "Add a Cast from one of those, or re-export the model with a FLOAT input.");
+                $"The module input '{inputName}' is {OnnxTypeNames.Of(type)}, which a TorchSharp tensor cannot hold; OnnxModule reads FLOAT, " +
+                "DOUBLE, FLOAT16, INT8, UINT8, INT16, INT32, INT64 or BOOL inputs. Re-export the model with a FLOAT input.");
         return new ValueType(type, Rank: tensor?.Shape is { } s ? s.Dim.Count : null);
     }
 
