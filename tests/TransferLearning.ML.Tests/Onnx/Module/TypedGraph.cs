@@ -30,7 +30,7 @@ internal sealed class TypedGraph
             Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)inputType, Shape = s } },
         });
         graph.Output.Add(new ValueInfoProto { Name = "y" });
-        _model = new ModelProto { IrVersion = opset >= 21 ? 10 : opset >= 19 ? 9 : 8, Graph = graph, ProducerName = "tests" };
+        _model = new ModelProto { IrVersion = opset >= 23 ? 11 : opset >= 21 ? 10 : opset >= 19 ? 9 : 8, Graph = graph, ProducerName = "tests" };
         _model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
         if (microsoft) _model.OpsetImport.Add(new OperatorSetIdProto { Domain = "com.microsoft", Version = 1 });
     }

@@ -18,7 +18,7 @@ internal sealed class OperatorRegistry
 
     /// <summary>The default domain's opsets OnnxModule reads (each operator may start later: see <see cref="OperatorSpec.MinOpset"/>).
     /// The upper bound is the newest opset ONNX Runtime 1.31 runs; newer opsets may change operators without notice.</summary>
-    public const int MinDefaultOpset = 1, MaxDefaultOpset = 23;
+    public const int MinDefaultOpset = 1, MaxDefaultOpset = 26;
 
     /// <summary>The only version of the com.microsoft domain.</summary>
     public const int MicrosoftOpset = 1;
