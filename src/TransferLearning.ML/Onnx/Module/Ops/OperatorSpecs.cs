@@ -11,6 +11,7 @@ internal static class OperatorSpecs
 {
     private static readonly DataType[] Floats = [DataType.Float, DataType.Double];
     private static readonly DataType[] Numbers = [DataType.Float, DataType.Double, DataType.Int8, DataType.Uint8, DataType.Int32, DataType.Int64];
+    private static readonly DataType[] Signed = [DataType.Float, DataType.Double, DataType.Int8, DataType.Int32, DataType.Int64];
     private static readonly DataType[] Indices = [DataType.Int32, DataType.Int64];
     private static readonly DataType[] Any =
         [DataType.Float, DataType.Double, DataType.Float16, DataType.Int8, DataType.Uint8, DataType.Int32, DataType.Int64, DataType.Bool];
@@ -54,7 +55,7 @@ internal static class OperatorSpecs
         Add("MatMul", new([], MatMul, FloatTypes, "integer types (MatMulInteger/QLinearMatMul are the integer forms); mismatched operand types"));
 
         // activations
-        Add("Relu", new([], c => Unary(c, Numbers), NumberTypes, "UINT8 and other types; opset-1 consumed_inputs") { Legacy = ConsumedInputs });
+        Add("Relu", new([], c => Unary(c, Signed), "FLOAT, DOUBLE, INT8, INT32, INT64", "UINT8 and other types; opset-1 consumed_inputs") { Legacy = ConsumedInputs });
         Add("Sigmoid", new([], c => Unary(c, Floats), FloatTypes, "integer types; opset-1 consumed_inputs") { Legacy = ConsumedInputs });
         Add("Tanh", new([], c => Unary(c, Floats), FloatTypes, "integer types; opset-1 consumed_inputs") { Legacy = ConsumedInputs });
         Add("LeakyRelu", new(["alpha"], c => Unary(c, Floats), FloatTypes, "integer types; opset-1 consumed_inputs") { Legacy = ConsumedInputs });
