@@ -104,7 +104,9 @@ internal static class GraphCompiler
                 $"Node '{producers[outputName].Name}' ({producers[outputName].OpType}) computes the module output '{outputName}', a {outputValue}: ONNX defines it as {OnnxTypeNames.Of(outputValue.Type)} integers, but the module " +
                 "would return dequantised floats. Add a DequantizeLinear after it (GraphSurgery.CutAt does) or choose a float tensor as OutputName.");
 
-        return Assemble(builds, derivedByNode, parameters, initializers, constants, producers, inputName, outputName, sorted);
+        CompiledGraph compiled = Assemble(builds, derivedByNode, parameters, initializers, constants, producers, inputName, outputName, sorted);
+        compiled.InputType = types[inputName];
+        return compiled;
     }
 
     private static CompiledGraph Assemble(

@@ -18,7 +18,7 @@ public sealed class DtypeSafetyTests
 
     /// <param name="Atol">Half an output step for quantised chains (the module does not round to the grid).</param>
     /// <param name="Grid">Float inputs are rounded to this step, so quantising them is exact.</param>
-    private sealed record Probe(Func<DataType, TypedGraph> Build, double Atol = 1e-5, double Grid = 0);
+    internal sealed record Probe(Func<DataType, TypedGraph> Build, double Atol = 1e-5, double Grid = 0);
 
     private static TypedGraph Unary(DataType t, string op, int opset = 13, params (string, object)[] attributes) =>
         new TypedGraph(t, Image, opset).Node(op, ["x"], "y", attributes);
@@ -40,7 +40,7 @@ public sealed class DtypeSafetyTests
 
     private const double Step = 0.025 + 1e-5;
 
-    private static readonly Dictionary<string, Probe> Probes = new()
+    internal static readonly Dictionary<string, Probe> Probes = new()
     {
         ["Conv"] = new(t => new TypedGraph(t, Image).Random("w", t, [2, 3, 3, 3], 1).Node("Conv", ["x", "w"], "y")),
         ["Gemm"] = new(t => new TypedGraph(t, [2, 4]).Random("b", t, [4, 3], 1).Random("c", t, [3], 2).Node("Gemm", ["x", "b", "c"], "y")),

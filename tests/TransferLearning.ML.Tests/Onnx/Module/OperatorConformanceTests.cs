@@ -207,10 +207,59 @@ public sealed class OperatorConformanceTests
         ["sum_three_operands"] = new(() => new TypedGraph(F, [2, 3]).Random("a", F, [3], 1).Random("b", F, [2, 1], 2).Node("Sum", ["x", "a", "b"], "y")),
         ["leakyrelu_hardsigmoid_hardswish_sigmoid"] = new(() => new TypedGraph(F, [2, 6], 14).Node("LeakyRelu", ["x"], "a", ("alpha", 0.3f))
             .Node("HardSigmoid", ["a"], "b", ("alpha", 0.4f), ("beta", 0.6f)).Node("HardSwish", ["b"], "c").Node("Sigmoid", ["c"], "y")),
+        ["averagepool_auto_pad_same_upper"] = new(() => new TypedGraph(F, [2, 3, 7, 7]).Node("AveragePool", ["x"], "y",
+            ("kernel_shape", new long[] { 3, 3 }), ("strides", new long[] { 2, 2 }), ("auto_pad", "SAME_UPPER"))),
+        ["averagepool_dilations_opset19"] = new(() => new TypedGraph(F, [2, 3, 7, 7], 19).Node("AveragePool", ["x"], "y",
+            ("kernel_shape", new long[] { 2, 2 }), ("dilations", new long[] { 1, 1 }))),
+        ["averagepool_dilations_2_refused"] = Refuse(() => new TypedGraph(F, [2, 3, 7, 7], 19).Node("AveragePool", ["x"], "y",
+            ("kernel_shape", new long[] { 2, 2 }), ("dilations", new long[] { 2, 2 })), "AveragePool_0", "dilated"),
+        ["quantize_saturate_opset19"] = new(() => new TypedGraph(F, [2, 6], 19).Tensor("s", F, null, 0.02).Tensor("z", U8, null, 128)
+            .Node("QuantizeLinear", ["x", "s", "z"], "q", ("saturate", 1L)).Node("DequantizeLinear", ["q", "s", "z"], "y"), Grid: 0.02),
+        ["maxpool_on_quantised"] = new(() => Quantised([1, 2, 5, 5]).Node("MaxPool", ["q"], "p", ("kernel_shape", new long[] { 2, 2 }))
+            .Node("DequantizeLinear", ["p", "xs", "xz"], "y"), Grid: 0.02),
+        ["relu_on_quantised_refused"] = Refuse(() => Quantised([2, 6]).Node("Relu", ["q"], "r").Node("DequantizeLinear", ["r", "xs", "xz"], "y"),
+            "Relu_1", "quantised UINT8", "DequantizeLinear"),
+        ["qlinearconv_auto_pad_same_lower"] = new(() => Quantised([1, 2, 5, 5]).Random("w", U8, [2, 2, 3, 3], 4)
+            .Tensor("ws", F, null, 0.01).Tensor("wz", U8, null, 6)
+            .Node("QLinearConv", ["q", "xs", "xz", "w", "ws", "wz", "ys", "yz"], "c", ("auto_pad", "SAME_LOWER"), ("strides", new long[] { 2, 2 }))
+            .Node("DequantizeLinear", ["c", "ys", "yz"], "y"), Atol: 0.025 + 1e-5, Grid: 0.02),
+        ["gemm_transB"] = new(() => new TypedGraph(F, [2, 5]).Random("b", F, [4, 5], 1).Node("Gemm", ["x", "b"], "y", ("transB", 1L))),
+        ["maxpool_ceil_mode_strides_asymmetric_pads"] = new(() => new TypedGraph(F, [2, 3, 7, 7]).Node("MaxPool", ["x"], "y",
+            ("kernel_shape", new long[] { 3, 3 }), ("strides", new long[] { 2, 2 }), ("pads", new long[] { 0, 1, 1, 0 }), ("ceil_mode", 1L))),
+        ["averagepool_pads_include_pad"] = new(() => new TypedGraph(F, [2, 3, 7, 7]).Node("AveragePool", ["x"], "y",
+            ("kernel_shape", new long[] { 3, 3 }), ("pads", new long[] { 1, 0, 1, 2 }), ("count_include_pad", 1L))),
         ["clip_opset6_attributes_identity"] = new(() => new TypedGraph(F, [2, 6], 6).Node("Clip", ["x"], "c", ("min", -0.5f), ("max", 0.7f)).Node("Identity", ["c"], "y")),
     };
 
     public static TheoryData<string> Names() => new(Cases.Keys);
+
+    [Fact]
+    public void Every_attribute_a_registered_op_accepts_is_exercised()
+    {
+        var used = new HashSet<string>();
+        IEnumerable<TypedGraph> graphs = Cases.Values.Select(c => c.Build())
+            .Concat(DtypeSafetyTests.Probes.Values.Select(p => p.Build(F)));
+        foreach (TypedGraph graph in graphs)
+            foreach (var node in graph.Model.Graph.Node)
+                foreach (var attribute in node.Attribute) used.Add($"{node.Domain}.{node.OpType}.{attribute.Name}");
+        var missing = OperatorRegistry.Default.Operators
+            .SelectMany(o => OperatorRegistry.SpecOf(o.Domain, o.OpType).Attributes.Select(a => $"{o.Domain}.{o.OpType}.{a}"))
+            .Where(a => !used.Contains(a)).ToList();
+        Assert.True(missing.Count == 0, "attributes no test graph uses: " + string.Join(", ", missing));
+    }
+
+    [Fact]
+    public void Forward_with_another_type_than_the_graph_declares_is_refused_before_libtorch()
+    {
+        // MatMul of an INT8 tensor with the float weight would abort the process inside libtorch
+        TypedGraph graph = new TypedGraph(F, [2, 4]).Random("w", F, [4, 3], 1).Node("MatMul", ["x", "w"], "y");
+        using var module = OnnxModule.FromModel(graph.Model);
+        var error = Assert.Throws<OnnxModuleException>(() => TypedRun.Module(module, I8, new double[8], [2, 4]));
+        Assert.Contains("'x' is FLOAT", error.Message);
+        TypedGraph integer = new TypedGraph(I32, [2, 3]).Random("c", I32, [3], 1).Node("Add", ["x", "c"], "y");
+        using var integerModule = OnnxModule.FromModel(integer.Model);
+        Assert.Throws<OnnxModuleException>(() => TypedRun.Module(integerModule, I64, new double[6], [2, 3]));
+    }
 
     [Theory]
     [MemberData(nameof(Names))]
