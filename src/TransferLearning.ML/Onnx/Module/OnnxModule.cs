@@ -58,9 +58,10 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
     /// <param name="model">The ONNX model; it is copied, later changes to it do not affect the module.</param>
     /// <param name="options">Input, output and batch-normalisation choices; default <c>null</c> = all defaults.</param>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
-    /// <exception cref="OnnxModuleException">A node uses an operator that is not implemented (the message names the
-    /// node, the operator and the opset), the input or output name does not exist, or a graph input other than the
-    /// module input has no initializer.</exception>
+    /// <exception cref="OnnxModuleException">A node uses an operator, opset, attribute, element type or rank the module
+    /// does not compute exactly as ONNX defines it (the message names the node, the operator, the opset and what to
+    /// do; see docs/onnx-module.md), the input or output name does not exist, or a graph input other than the module
+    /// input has no initializer.</exception>
     internal static OnnxModule FromModel(ModelProto model, OnnxModuleOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -122,7 +123,8 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         : throw new KeyNotFoundException($"The module has no parameter for ONNX initializer '{onnxName}'.");
 
     /// <summary>Runs the graph from <see cref="InputName"/> to <see cref="OutputName"/>.</summary>
-    /// <exception cref="OnnxModuleException">A node failed; the message names it.</exception>
+    /// <exception cref="OnnxModuleException">The input's type is not the one the graph declares (a float input must
+    /// have the module's float type), or a node failed; the message names it.</exception>
     public override Tensor forward(Tensor input) => Execute(input, null, false, out _);
 
     /// <summary>

@@ -126,11 +126,7 @@ internal static class OperatorSpecs
         return specs;
     }
 
-    private static ValueType Unary(TypeCheck c, DataType[] allowed)
-    {
-        ValueType x = c.Require(0, "input", allowed);
-        return x;
-    }
+    private static ValueType Unary(TypeCheck c, DataType[] allowed) => c.Require(0, "input", allowed);
 
     private static ValueType Binary(TypeCheck c)
     {
@@ -231,11 +227,7 @@ internal static class OperatorSpecs
         return x;
     }
 
-    private static ValueType Dropout(TypeCheck c)
-    {
-        ValueType x = c.Require(0, "input", Floats);
-        return x;
-    }
+    private static ValueType Dropout(TypeCheck c) => c.Require(0, "input", Floats);
 
     private static ValueType Flatten(TypeCheck c)
     {
@@ -389,9 +381,10 @@ internal static class OperatorSpecs
         if (c.Runtime(0)) MatchesProducer(c, 0, 1, 2);
         if (c.Runtime(3)) MatchesProducer(c, 3, 4, 5);
         int? rank = c.Input(0).Rank is { } a && c.Input(3).Rank is { } b ? Math.Max(a, b) : null;
-        if (op == "QLinearMatMul" && c.Runtime(0) && c.Runtime(3))
+        if (op == "QLinearMatMul")
         {
-            // both operands carried as float: same type already checked by MatchesProducer
+            c.RequireRank(0, r => r >= 1, "rank 1 or more");
+            c.RequireRank(3, r => r >= 1, "rank 1 or more");
         }
         (float scale, double zp, DataType type) = PerTensor(c, 6, 7, "y_scale");
         return new ValueType(type, new Quantization(type, scale, zp), rank);
