@@ -112,7 +112,7 @@ internal static class TensorData
                 break;
             default:
                 throw new NotSupportedException(
-                    $"Tensor '{tensor.Name}' has element type {type}, which TransferLearning.ML cannot read; " +
+                    $"Tensor '{tensor.Name}' has element type {Module.Ops.OnnxTypeNames.Of(type)}, which TransferLearning.ML cannot read; " +
                     "use FLOAT, DOUBLE, FLOAT16, INT8, UINT8, INT32, INT64 or BOOL.");
         }
         return result;
@@ -120,7 +120,7 @@ internal static class TensorData
 
     /// <summary>
     /// Creates a TorchSharp tensor holding the values: float32 for FLOAT and FLOAT16, float64 for DOUBLE, int64 for
-    /// INT64 and INT32, uint8 for UINT8, int8 for INT8, bool for BOOL.
+    /// INT64, int32 for INT32, uint8 for UINT8, int8 for INT8, bool for BOOL.
     /// </summary>
     /// <exception cref="NotSupportedException">The type is not supported, or the data lives in an external file.</exception>
     public static Tensor ToTorch(TensorProto tensor)
@@ -134,8 +134,9 @@ internal static class TensorData
             case DataType.Double:
                 return torch.tensor(ToDoubleArray(tensor), shape);
             case DataType.Int64:
-            case DataType.Int32:
                 return torch.tensor(ToInt64Array(tensor), shape);
+            case DataType.Int32:
+                return torch.tensor(ToInt64Array(tensor), shape).to_type(ScalarType.Int32);
             case DataType.Uint8:
                 return torch.tensor(ToInt64Array(tensor), shape).to_type(ScalarType.Byte);
             case DataType.Int8:
@@ -145,7 +146,7 @@ internal static class TensorData
             default:
                 EnsureInline(tensor);
                 throw new NotSupportedException(
-                    $"Tensor '{tensor.Name}' has element type {(DataType)tensor.DataType}, which TransferLearning.ML cannot read; " +
+                    $"Tensor '{tensor.Name}' has element type {Module.Ops.OnnxTypeNames.Of(tensor.DataType)}, which TransferLearning.ML cannot read; " +
                     "use FLOAT, DOUBLE, FLOAT16, INT8, UINT8, INT32, INT64 or BOOL.");
         }
     }

@@ -73,6 +73,9 @@ internal sealed class CompiledGraph
     public required int InputSlot { get; init; }
     public required int OutputSlot { get; init; }
     public required string InputName { get; init; }
+
+    /// <summary>The module input's ONNX element type, as the graph declares it (FLOAT when undeclared).</summary>
+    public Ops.ValueType InputType { get; set; }
     public required string OutputName { get; init; }
     public required List<GraphParameter> Parameters { get; init; }
     public required List<GraphBuffer> Buffers { get; init; }

@@ -3,6 +3,8 @@ using TorchSharp.Modules;
 using TransferLearning.ML.Onnx.Module.Ops;
 using TransferLearning.ML.Onnx.Proto;
 using static TorchSharp.torch;
+using DataType = TransferLearning.ML.Onnx.Proto.TensorProto.Types.DataType;
+using ValueType = TransferLearning.ML.Onnx.Module.Ops.ValueType;
 
 namespace TransferLearning.ML.Onnx.Module;
 
@@ -39,6 +41,9 @@ internal static class GraphCompiler
             constants[node.Output[0]] = ConstantValue(node);
 
         int defaultOpset = OpsetOf(model, OperatorRegistry.DefaultDomain);
+        CheckOpsets(model, sorted);
+        var types = new Dictionary<string, ValueType>();
+        types[inputName] = InputType(graph, inputName);
         var parameters = new List<GraphParameter>();
         var derivedByNode = new Dictionary<NodeProto, List<int>>();
         var builds = new List<(NodeProto Node, IOnnxOperator Op, OperatorBuildContext Context)>();
@@ -52,6 +57,17 @@ internal static class GraphCompiler
                     $"Node '{node.Name}' uses op '{(domain.Length > 0 ? domain + "." : "")}{node.OpType}' (opset {opset}), " +
                     "which OnnxModule does not implement. Cut the graph before it with OnnxModuleOptions.OutputName, " +
                     "or export the model with supported operators (see docs/onnx-module.md).");
+            OperatorSpec spec = OperatorRegistry.SpecOf(domain, node.OpType);
+            CheckAttributes(node, opset, spec);
+            var inputTypes = new ValueType?[node.Input.Count];
+            for (int i = 0; i < inputTypes.Length; i++)
+            {
+                string name = node.Input[i];
+                if (name.Length == 0) continue;
+                if (types.TryGetValue(name, out ValueType t)) inputTypes[i] = t;
+                else if (constants.TryGetValue(name, out TensorProto? c)) inputTypes[i] = new ValueType((DataType)c.DataType, Rank: c.Dims.Count);
+                else inputTypes[i] = new ValueType(DataType.Float); // a graph input without value: refused when assembled
+            }
             var declared = new List<int>();
             var context = new OperatorBuildContext(node, opset, name => constants.GetValueOrDefault(name),
                 (name, value, role) =>
@@ -61,9 +77,15 @@ internal static class GraphCompiler
                     parameters.Add(declaredParameter);
                     declared.Add(parameters.Count - 1);
                     return declaredParameter;
-                });
+                }) { InputTypes = inputTypes };
             IOnnxOperator op;
-            try { op = factory(context); }
+            ValueType outputType;
+            try
+            {
+                op = factory(context);
+                CheckRuntimeConstants(context, constants);
+                outputType = spec.Types(new TypeCheck(context, inputTypes));
+            }
             catch (OnnxModuleException) { throw; }
             catch (Exception e) when (e is NotSupportedException or InvalidDataException or IndexOutOfRangeException or ArgumentException)
             {
@@ -72,11 +94,19 @@ internal static class GraphCompiler
             if (node.Output.Skip(1).Any(o => o.Length > 0 && kept.Any(k => k.Input.Contains(o)) || o == outputName))
                 throw new OnnxModuleException(
                     $"Node '{node.Name}' ({node.OpType}, opset {opset}): only its first output is implemented, but a later node reads another.");
+            types[node.Output[0]] = outputType;
             derivedByNode[node] = declared;
             builds.Add((node, op, context));
         }
 
-        return Assemble(builds, derivedByNode, parameters, initializers, constants, producers, inputName, outputName, sorted);
+        if (types.TryGetValue(outputName, out ValueType outputValue) && outputValue.IsQuantized)
+            throw new OnnxModuleException(
+                $"Node '{producers[outputName].Name}' ({producers[outputName].OpType}) computes the module output '{outputName}', a {outputValue}: ONNX defines it as {OnnxTypeNames.Of(outputValue.Type)} integers, but the module " +
+                "would return dequantised floats. Add a DequantizeLinear after it (GraphSurgery.CutAt does) or choose a float tensor as OutputName.");
+
+        CompiledGraph compiled = Assemble(builds, derivedByNode, parameters, initializers, constants, producers, inputName, outputName, sorted);
+        compiled.InputType = types[inputName];
+        return compiled;
     }
 
     private static CompiledGraph Assemble(
@@ -284,6 +314,80 @@ internal static class GraphCompiler
             }
         }
         return result;
+    }
+
+    /// <summary>The default domain's opset must be one the registry knows; com.microsoft has only version 1.</summary>
+    private static void CheckOpsets(ModelProto model, List<NodeProto> nodes)
+    {
+        bool usesDefault = nodes.Any(n => IsDefaultDomain(n.Domain));
+        bool importsDefault = model.OpsetImport.Any(o => IsDefaultDomain(o.Domain));
+        if (usesDefault && !importsDefault)
+            throw new OnnxModuleException(
+                "The model uses ONNX operators but does not import the default domain (opset_import has no \"\" or \"ai.onnx\" entry); " +
+                "re-export it, or add the opset it was written for.");
+        int opset = OpsetOf(model, OperatorRegistry.DefaultDomain);
+        if (usesDefault && opset is < OperatorRegistry.MinDefaultOpset or > OperatorRegistry.MaxDefaultOpset)
+            throw new OnnxModuleException(
+                $"The model imports ONNX opset {opset}, but OnnxModule implements opsets {OperatorRegistry.MinDefaultOpset} to " +
+                $"{OperatorRegistry.MaxDefaultOpset} (the newest ONNX Runtime 1.31 runs); re-export the model at an opset in that range.");
+        if (nodes.Any(n => n.Domain == OperatorRegistry.MicrosoftDomain))
+        {
+            int ms = OpsetOf(model, OperatorRegistry.MicrosoftDomain);
+            if (ms != OperatorRegistry.MicrosoftOpset)
+                throw new OnnxModuleException(
+                    $"The model imports com.microsoft opset {ms}, but only version {OperatorRegistry.MicrosoftOpset} exists; fix its opset_import.");
+        }
+    }
+
+    /// <summary>Refuses a node whose opset the operator does not implement, or that has an attribute it would ignore.</summary>
+    private static void CheckAttributes(NodeProto node, int opset, OperatorSpec spec)
+    {
+        string where = $"Node '{node.Name}' ({node.OpType}, opset {opset})";
+        if (opset < spec.MinOpset)
+            throw new OnnxModuleException(
+                $"{where}: OnnxModule implements {node.OpType} from opset {spec.MinOpset} (older versions have other semantics); " +
+                $"re-export the model at opset {spec.MinOpset} or later.");
+        foreach (AttributeProto a in node.Attribute)
+        {
+            if (spec.Legacy.TryGetValue(a.Name, out string? reason))
+                throw new OnnxModuleException($"{where}: attribute '{a.Name}': {reason}.");
+            if (!spec.Attributes.Contains(a.Name))
+                throw new OnnxModuleException(
+                    $"{where}: attribute '{a.Name}' is not one OnnxModule implements for {node.OpType} " +
+                    $"({(spec.Attributes.Length == 0 ? "it takes none" : string.Join(", ", spec.Attributes))}); it would be ignored and the result " +
+                    "could differ from ONNX Runtime. Remove the attribute, or cut the graph before this node (OnnxModuleOptions.OutputName).");
+        }
+    }
+
+    /// <summary>Constants read at run time become module tensors: only the element types the module computes with.</summary>
+    private static void CheckRuntimeConstants(OperatorBuildContext context, Dictionary<string, TensorProto> constants)
+    {
+        NodeProto node = context.Node;
+        for (int i = 0; i < node.Input.Count; i++)
+        {
+            if (!context.HasInput(i) || context.StaticInputs[i] || !constants.TryGetValue(node.Input[i], out TensorProto? value)) continue;
+            var type = (DataType)value.DataType;
+            if (type is DataType.Float or DataType.Int8 or DataType.Uint8 or DataType.Int32 or DataType.Int64 or DataType.Bool) continue;
+            string remedy = type is DataType.Double or DataType.Float16 or DataType.Bfloat16
+                ? "OnnxModule keeps float tensors in FLOAT (float32); convert the model's weights to FLOAT"
+                : "OnnxModule computes with FLOAT, INT8, UINT8, INT32, INT64 and BOOL tensors; convert it to one of those";
+            throw context.Error($"input {i}, constant '{node.Input[i]}', is {OnnxTypeNames.Of(type)}; {remedy}");
+        }
+    }
+
+    /// <summary>The module input's declared element type (FLOAT when undeclared) and rank.</summary>
+    private static ValueType InputType(GraphProto graph, string inputName)
+    {
+        ValueInfoProto? info = graph.Input.FirstOrDefault(i => i.Name == inputName);
+        var tensor = info?.Type?.TensorType;
+        var type = tensor is null || tensor.ElemType == 0 ? DataType.Float : (DataType)tensor.ElemType;
+        // a type libtorch has: each operator's type rule decides whether it computes with it
+        if (type is not (DataType.Float or DataType.Double or DataType.Float16 or DataType.Int8 or DataType.Uint8 or DataType.Int16
+            or DataType.Int32 or DataType.Int64 or DataType.Bool))
+            throw new OnnxModuleException(
+                $"The module input '{inputName}' is {OnnxTypeNames.Of(type)}, which a TorchSharp tensor cannot hold; OnnxModule reads FLOAT, " +
+                "DOUBLE, FLOAT16, INT8, UINT8, INT16, INT32, INT64 or BOOL inputs. Re-export the model with a FLOAT input.");
+        return new ValueType(type, Rank: tensor?.Shape is { } s ? s.Dim.Count : null);
     }
 
     private static TensorProto ConstantValue(NodeProto node)

@@ -58,9 +58,10 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
     /// <param name="model">The ONNX model; it is copied, later changes to it do not affect the module.</param>
     /// <param name="options">Input, output and batch-normalisation choices; default <c>null</c> = all defaults.</param>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
-    /// <exception cref="OnnxModuleException">A node uses an operator that is not implemented (the message names the
-    /// node, the operator and the opset), the input or output name does not exist, or a graph input other than the
-    /// module input has no initializer.</exception>
+    /// <exception cref="OnnxModuleException">A node uses an operator, opset, attribute, element type or rank the module
+    /// does not compute exactly as ONNX defines it (the message names the node, the operator, the opset and what to
+    /// do; see docs/onnx-module.md), the input or output name does not exist, or a graph input other than the module
+    /// input has no initializer.</exception>
     internal static OnnxModule FromModel(ModelProto model, OnnxModuleOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -122,7 +123,8 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         : throw new KeyNotFoundException($"The module has no parameter for ONNX initializer '{onnxName}'.");
 
     /// <summary>Runs the graph from <see cref="InputName"/> to <see cref="OutputName"/>.</summary>
-    /// <exception cref="OnnxModuleException">A node failed; the message names it.</exception>
+    /// <exception cref="OnnxModuleException">The input's type is not the one the graph declares (a float input must
+    /// have the module's float type), or a node failed; the message names it.</exception>
     public override Tensor forward(Tensor input) => Execute(input, null, false, out _);
 
     /// <summary>
@@ -159,6 +161,7 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
 
     private Tensor Execute(Tensor input, int[]? extraSlots, bool extrasAsLeaves, out Tensor?[] values)
     {
+        CheckInputType(input);
         CompiledNode[] nodes = _graph.Nodes;
         values = new Tensor?[_graph.SlotCount];
         foreach (GraphParameter p in _graph.Parameters)
@@ -233,6 +236,41 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         ReleaseComputed(values, keep);
         if (keep is not null && keep[_graph.OutputSlot]) values[_graph.OutputSlot] = output;
         return output;
+    }
+
+    /// <summary>
+    /// The operators were checked for the declared input type: another one could reach libtorch with mismatched
+    /// operands (which may abort the process), so it is refused. A float input must have the float type of the
+    /// module's parameters and buffers (float32, or what <c>to(dtype)</c> made them).
+    /// </summary>
+    private void CheckInputType(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var declared = _graph.InputType;
+        if (declared.IsFloat)
+        {
+            ScalarType? expected = _graph.Parameters.Select(p => (ScalarType?)p.Value.dtype).FirstOrDefault()
+                ?? _graph.Buffers.Where(b => b.Value.is_floating_point()).Select(b => (ScalarType?)b.Value.dtype).FirstOrDefault();
+            if (input.is_floating_point() && (expected is null || input.dtype == expected)) return;
+            throw new OnnxModuleException(
+                $"The module input '{InputName}' is {OnnxTypeNames.Of(declared.Type)} in the graph, and the module computes in " +
+                $"{expected?.ToString() ?? "floating point"}, but forward received a {input.dtype} tensor; convert the input (e.g. " +
+                $"input.to_type(ScalarType.{expected ?? ScalarType.Float32})).");
+        }
+        ScalarType? integer = declared.Type switch
+        {
+            Proto.TensorProto.Types.DataType.Int8 => ScalarType.Int8,
+            Proto.TensorProto.Types.DataType.Uint8 => ScalarType.Byte,
+            Proto.TensorProto.Types.DataType.Int16 => ScalarType.Int16,
+            Proto.TensorProto.Types.DataType.Int32 => ScalarType.Int32,
+            Proto.TensorProto.Types.DataType.Int64 => ScalarType.Int64,
+            Proto.TensorProto.Types.DataType.Bool => ScalarType.Bool,
+            _ => null,
+        };
+        if (integer is { } t && input.dtype != t)
+            throw new OnnxModuleException(
+                $"The module input '{InputName}' is {OnnxTypeNames.Of(declared.Type)} in the graph, but forward received a {input.dtype} " +
+                $"tensor; pass a {t} tensor.");
     }
 
     /// <summary>

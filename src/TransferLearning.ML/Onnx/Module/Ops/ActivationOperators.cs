@@ -49,6 +49,8 @@ internal static class ActivationOperators
             float min = context.Float("min", float.NegativeInfinity), max = context.Float("max", float.PositiveInfinity);
             return ClampActivation(min, max);
         }
+        if (context.HasAttribute("min") || context.HasAttribute("max"))
+            throw context.Error("attributes 'min'/'max' are opset < 11 bounds; from opset 11 Clip reads them as inputs 1 and 2: pass them as inputs");
         bool staticMin = !context.HasInput(1) || context.Constant(1) is not null;
         bool staticMax = !context.HasInput(2) || context.Constant(2) is not null;
         if (staticMin && staticMax)
@@ -59,20 +61,28 @@ internal static class ActivationOperators
         }
         return new DelegateOperator(OperatorKind.Activation, (in NodeInputs x, in OperatorRunContext _) =>
             Clamp(x[0],
-                x.Has(1) ? x[1].ToSingle() : float.NegativeInfinity,
-                x.Has(2) ? x[2].ToSingle() : float.PositiveInfinity));
+                x.Has(1) ? x[1].to_type(ScalarType.Float32).ToSingle() : float.NegativeInfinity,
+                x.Has(2) ? x[2].to_type(ScalarType.Float32).ToSingle() : float.PositiveInfinity));
     }
 
     private static IOnnxOperator ClampActivation(float min, float max) =>
         new DelegateOperator(OperatorKind.Activation, (in NodeInputs x, in OperatorRunContext run) =>
         {
-            if (!run.MayOverwriteInput || float.IsInfinity(min) || float.IsInfinity(max)) return Clamp(x[0], min, max);
+            if (!run.MayOverwriteInput || float.IsInfinity(min) || float.IsInfinity(max) || !x[0].is_floating_point()) return Clamp(x[0], min, max);
             x[0].clamp_(min, max);
             return x[0];
         });
 
     private static Tensor Clamp(Tensor x, float min, float max)
     {
+        if (!x.is_floating_point())
+        {
+            // integer bounds keep the integer type (float bounds would promote the result to float)
+            bool hasMin = !float.IsNegativeInfinity(min), hasMax = !float.IsPositiveInfinity(max);
+            if (hasMin && hasMax) return x.clamp((long)min, (long)max);
+            if (hasMin) return x.clamp_min((long)min);
+            return hasMax ? x.clamp_max((long)max) : x.clone();
+        }
         if (float.IsNegativeInfinity(min)) return float.IsPositiveInfinity(max) ? x.clone() : x.clamp_max(max);
         if (float.IsPositiveInfinity(max)) return x.clamp_min(min);
         return x.clamp(min, max);

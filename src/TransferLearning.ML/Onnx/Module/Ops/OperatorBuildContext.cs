@@ -31,6 +31,9 @@ internal sealed class OperatorBuildContext
     /// <summary>Inputs read at construction only, which need no value at run time.</summary>
     public bool[] StaticInputs { get; }
 
+    /// <summary>The build-time type of each input (null where absent), from the graph input, constants and producers.</summary>
+    public ValueType?[] InputTypes { get; init; } = [];
+
     /// <summary>What each input is to the operator, when it is a float initializer.</summary>
     public ParameterRole[] InputRoles { get; }
 

@@ -16,6 +16,13 @@ internal sealed class OperatorRegistry
     /// <summary>Microsoft's contrib domain (QLinearAdd, QLinearGlobalAveragePool, ...).</summary>
     public const string MicrosoftDomain = "com.microsoft";
 
+    /// <summary>The default domain's opsets OnnxModule reads (each operator may start later: see <see cref="OperatorSpec.MinOpset"/>).
+    /// The upper bound is the newest opset ONNX Runtime 1.31 runs; newer opsets may change operators without notice.</summary>
+    public const int MinDefaultOpset = 1, MaxDefaultOpset = 26;
+
+    /// <summary>The only version of the com.microsoft domain.</summary>
+    public const int MicrosoftOpset = 1;
+
     private readonly Dictionary<(string Domain, string OpType), OperatorFactory> _factories = new();
 
     /// <summary>Every operator the library implements.</summary>
@@ -26,6 +33,15 @@ internal sealed class OperatorRegistry
 
     public bool TryGet(string domain, string opType, out OperatorFactory factory) =>
         _factories.TryGetValue((NormaliseDomain(domain), opType), out factory!);
+
+    /// <summary>Every registered (domain, op type).</summary>
+    public IEnumerable<(string Domain, string OpType)> Operators => _factories.Keys;
+
+    /// <summary>What the operator accepts; every registered operator has one.</summary>
+    public static OperatorSpec SpecOf(string domain, string opType) =>
+        OperatorSpecs.All.TryGetValue((NormaliseDomain(domain), opType), out OperatorSpec? spec)
+            ? spec
+            : throw new InvalidOperationException($"Operator {domain}.{opType} is registered without an OperatorSpec.");
 
     /// <summary>"ai.onnx" and "" are the same domain.</summary>
     public static string NormaliseDomain(string domain) => domain == "ai.onnx" ? DefaultDomain : domain;
@@ -41,6 +57,7 @@ internal sealed class OperatorRegistry
         NormalizationOperators.Register(registry);
         ShapeOperators.Register(registry);
         QuantizedOperators.Register(registry);
+        foreach (var (domain, op) in registry.Operators) SpecOf(domain, op);
         return registry;
     }
 }

@@ -51,9 +51,19 @@ internal static class QuantizedOperators
             GraphParameter weight = DequantizedParameter(context, 0, 1, 2, (int)context.Int("axis", 1), ParameterRole.Other);
             return new DelegateOperator(OperatorKind.Other, (in NodeInputs _, in OperatorRunContext _) => weight.Value.alias());
         }
-        context.StaticInput(1, "scale");
-        if (context.HasInput(2)) context.StaticInput(2, "zero point");
-        // activations already carry their dequantised value
+        float scale = TensorData.ToFloatArray(context.StaticInput(1, "scale"))[0];
+        double zeroPoint = context.HasInput(2) ? TensorData.ToDoubleArray(context.StaticInput(2, "zero point"))[0] : 0;
+        if (context.InputTypes.Length > 0 && context.InputTypes[0] is { IsQuantized: false, IsInteger: true })
+        {
+            // a real integer tensor (an integer graph input, a Cast): dequantise it (per-tensor; the type rule refuses per-axis)
+            return new DelegateOperator(OperatorKind.Other, (in NodeInputs x, in OperatorRunContext _) =>
+            {
+                using Tensor values = x[0].to_type(ScalarType.Float32);
+                using Tensor shifted = values.sub(zeroPoint);
+                return shifted.mul(scale);
+            });
+        }
+        // quantised activations already carry their dequantised value
         return new DelegateOperator(OperatorKind.Other, (in NodeInputs x, in OperatorRunContext _) => x[0]);
     }
 
@@ -177,7 +187,7 @@ internal static class QuantizedOperators
             DataType.Uint8 => (0.0, 255.0),
             DataType.Int8 => (-128.0, 127.0),
             DataType.Int32 => ((double)int.MinValue, (double)int.MaxValue),
-            _ => throw context.Error($"zero point type {type} is not supported (uint8, int8 and int32 are)"),
+            _ => throw context.Error($"zero point type {OnnxTypeNames.Of(type)} is not supported (UINT8, INT8 and INT32 are); quantise to UINT8 or INT8"),
         };
         return new QuantRange((qmin - zp) * scales[0], (qmax - zp) * scales[0]);
     }

@@ -131,6 +131,14 @@ internal static class ShapeOperators
             Tensor result = x[0].alias();
             foreach (long a in axes.Select(a => a < 0 ? a + rank : a).OrderDescending())
             {
+                if (a < 0 || a >= rank || result.shape[a] != 1)
+                {
+                    result.Dispose();
+                    throw new OnnxModuleException(
+                        $"Node '{context.Node.Name}' (Squeeze): axis {a} of the input [{string.Join(", ", x[0].shape)}] " +
+                        (a < 0 || a >= rank ? "is outside its rank" : $"has size {x[0].shape[a]}, not 1") +
+                        "; ONNX defines this as an error. Fix the axes or the input shape.");
+                }
                 Tensor next = result.squeeze(a);
                 result.Dispose();
                 result = next;
@@ -208,7 +216,8 @@ internal static class ShapeOperators
             DataType.Uint8 => ScalarType.Byte,
             DataType.Int8 => ScalarType.Int8,
             DataType.Bool => ScalarType.Bool,
-            _ => throw context.Error($"casting to {to} is not supported"),
+            _ => throw context.Error($"attribute 'to' = {OnnxTypeNames.Of(to)}: casting to it is not implemented " +
+                "(FLOAT, DOUBLE, FLOAT16, INT64, INT32, UINT8, INT8 and BOOL are); cast to one of those"),
         };
         return Other((in NodeInputs x, in OperatorRunContext _) => x[0].to_type(type));
     }
