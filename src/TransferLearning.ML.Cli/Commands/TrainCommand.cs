@@ -19,6 +19,12 @@ internal static class TrainCommand
         var backbone = new BackboneArguments();
         var mode = new Option<string>("--mode") { Description = "features (frozen backbone, cached features), finetune (last blocks trained) or scratch.", DefaultValueFactory = _ => "finetune" };
         mode.AcceptOnlyFromAmong("features", "finetune", "scratch");
+        var headKind = new Option<string?>("--head")
+        {
+            Description = "--mode features: how the head is fitted: linear (ML.NET L-BFGS logistic regression, L2 chosen on validation) " +
+                          "or neural (AdamW epochs). Default: the library's (FeatureExtractionOptions.HeadKind).",
+        };
+        headKind.AcceptOnlyFromAmong("linear", "neural");
         var output = new Option<string>("--out") { Description = "Output folder: model.tlmodel, report.html, metrics.json, history.csv.", Required = true };
         var epochs = new Option<int?>("--epochs") { Description = "Epochs (fine-tune phase / head training / scratch). Default: the mode's default (10, 60, 20)." };
         var unfreeze = new Option<int>("--unfreeze") { Description = "Fine-tuning: backbone blocks trained, counted from the end.", DefaultValueFactory = _ => 5 };
@@ -37,7 +43,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a classifier on folder-per-class images; writes model.tlmodel, report.html, metrics.json and history.csv.")
         {
-            train, validation, test, mode, output, epochs, unfreeze, batch, learningRate, augment, validationFraction,
+            train, validation, test, mode, headKind, output, epochs, unfreeze, batch, learningRate, augment, validationFraction,
             maxPerClass, classes, threshold, seed, threads, checkpoints, skipUnreadable, imageSize,
         };
         backbone.AddTo(command);
@@ -76,10 +82,7 @@ internal static class TrainCommand
             int batchSize = parse.GetValue(batch);
             learner = parse.GetValue(mode) switch
             {
-                "features" => learner.ExtractFeatures(new FeatureExtractionOptions
-                {
-                    Epochs = epochCount ?? 60, LearningRate = lr ?? 3e-3, BatchSize = Math.Max(batchSize, 64),
-                }),
+                "features" => learner.ExtractFeatures(FeatureOptions(epochCount, lr, batchSize, parse.GetValue(headKind))),
                 "scratch" => learner.TrainFromScratch(new ScratchOptions { Epochs = epochCount ?? 20, LearningRate = lr ?? 1e-3, BatchSize = batchSize }),
                 _ => learner.FineTune(new FineTuneOptions
                 {
@@ -95,5 +98,16 @@ internal static class TrainCommand
             return ExitCodes.Success;
         }, cancellationToken)));
         return command;
+    }
+
+    private static FeatureExtractionOptions FeatureOptions(int? epochs, double? learningRate, int batchSize, string? head)
+    {
+        var options = new FeatureExtractionOptions { Epochs = epochs ?? 60, LearningRate = learningRate ?? 3e-3, BatchSize = Math.Max(batchSize, 64) };
+        return head switch
+        {
+            "linear" => options with { HeadKind = FeatureHeadKind.LogisticRegression },
+            "neural" => options with { HeadKind = FeatureHeadKind.Neural },
+            _ => options,
+        };
     }
 }
