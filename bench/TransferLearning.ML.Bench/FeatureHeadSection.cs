@@ -31,7 +31,7 @@ internal static class FeatureHeadSection
                      "else 15 % of `train` (stratified, seed 42); the official test splits are not used. " +
                      (perClass is int cap ? $"At most {cap} training images per class (seeded choice). " : "All training images. ") +
                      "Both library heads also select on this validation split (neural: best epoch by validation loss; logistic regression: " +
-                     "L2 from 1e-4…10 by validation log-loss), so their figures are optimistic by that selection; the scikit-learn row selects nothing. " +
+                     "L2 from 1e-4, 1e-3, …, 1000 by validation log-loss), so their figures are optimistic by that selection; the scikit-learn row selects nothing. " +
                      $"Metrics at threshold 0.5 (argmax for more classes), {(settings.Quick ? 200 : 1000)} bootstrap resamples, seed 42. " +
                      "Head seconds: the library's Timings[\"training\"] of the fit (features from the cache), or the scikit-learn script's wall time.");
         var backbone = Backbone.FromOnnx(settings.Model("mobilenetv2-imagenet.onnx"));

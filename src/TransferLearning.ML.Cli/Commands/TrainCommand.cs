@@ -22,11 +22,11 @@ internal static class TrainCommand
         var headKind = new Option<string?>("--head")
         {
             Description = "--mode features: how the head is fitted: linear (ML.NET L-BFGS logistic regression, L2 chosen on validation) " +
-                          "or neural (AdamW epochs). Default: the library's (FeatureExtractionOptions.HeadKind).",
+                          "or neural (AdamW for --epochs epochs, best epoch on validation). Default: linear.",
         };
         headKind.AcceptOnlyFromAmong("linear", "neural");
         var output = new Option<string>("--out") { Description = "Output folder: model.tlmodel, report.html, metrics.json, history.csv.", Required = true };
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs (fine-tune phase / head training / scratch). Default: the mode's default (10, 60, 20)." };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs (fine-tune phase / neural feature head / scratch). Default: the mode's default (10, 60, 20)." };
         var unfreeze = new Option<int>("--unfreeze") { Description = "Fine-tuning: backbone blocks trained, counted from the end.", DefaultValueFactory = _ => 5 };
         var batch = new Option<int>("--batch-size") { Description = "Images per batch.", DefaultValueFactory = _ => 32 };
         var learningRate = new Option<double?>("--lr") { Description = "Peak learning rate. Default: the mode's default." };

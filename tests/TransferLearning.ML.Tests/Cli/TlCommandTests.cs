@@ -88,7 +88,7 @@ public sealed class TlCommandTests : IDisposable
         }
         // one history row per L2 candidate of the default grid
         var rows = File.ReadAllLines(Path.Combine(run, "history.csv")).Skip(1).ToList();
-        Assert.Equal(6, rows.Count);
+        Assert.Equal(8, rows.Count);
         Assert.All(rows, r => Assert.Contains(",logreg,", r));
         Assert.Equal(2, Tl("train", "--train", train, "--weights", "w.onnx", "--mode", "features", "--head", "forest", "--out", run));
     }
