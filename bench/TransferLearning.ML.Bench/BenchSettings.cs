@@ -3,11 +3,11 @@ using System.Globalization;
 namespace TransferLearning.ML.Bench;
 
 /// <summary>The command line: <c>[--quick] [--test-root DIR] [--datasets a,b] [--out DIR] [--shared DIR]
-/// [--pytorch-script FILE] [--python PATH] [--sections a,b]</c>.</summary>
+/// [--pytorch-script FILE] [--python PATH] [--sections a,b] [--max-per-class N] [--feature-cache DIR]</c>.</summary>
 internal sealed record BenchSettings
 {
     public static readonly string[] AllDatasets = ["kermany-cxr", "kidney-ct", "pneumoniamnist", "retinamnist", "breastmnist"];
-    public static readonly string[] AllSections = ["features", "finetune", "cache", "loader", "predict", "accuracy"];
+    public static readonly string[] AllSections = ["features", "finetune", "cache", "loader", "predict", "accuracy", "heads"];
 
     public bool Quick { get; init; }
     public string? TestRoot { get; init; }
@@ -19,6 +19,15 @@ internal sealed record BenchSettings
     public string Python { get; init; } = "/usr/bin/python3";
     public int Threads { get; init; } = 2;
     public string CommandLine { get; init; } = "";
+
+    /// <summary>Section <c>heads</c>: at most this many training images per class (seeded choice). Default: all.</summary>
+    public int? MaxPerClass { get; init; }
+
+    /// <summary>Section <c>heads</c>: a feature-cache folder kept between runs. Default: a fresh temporary one per dataset.</summary>
+    public string? FeatureCache { get; init; }
+
+    /// <summary>The checkout's root (the folder with TransferLearning.ML.sln).</summary>
+    public string RepositoryRoot => FindRoot();
 
     /// <summary>When set, the process is a child that only runs the fine-tune whose peak memory is measured.</summary>
     public string? MemoryChild { get; init; }
@@ -47,8 +56,10 @@ internal sealed record BenchSettings
                 "--threads" => settings with { Threads = int.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--memory-child" => settings with { MemoryChild = Value() },
                 "--shared" => settings with { Shared = Value() },
+                "--max-per-class" => settings with { MaxPerClass = int.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--feature-cache" => settings with { FeatureCache = Path.GetFullPath(Value()) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --quick --test-root DIR --datasets a,b --sections " +
-                                                 $"{string.Join(',', AllSections)} --out DIR --shared DIR --pytorch-script FILE --python PATH --threads N"),
+                                                 $"{string.Join(',', AllSections)} --out DIR --shared DIR --pytorch-script FILE --python PATH --threads N --max-per-class N --feature-cache DIR"),
             };
             if (args[i] == "--shared") shared = settings.Shared;
         }
@@ -61,11 +72,13 @@ internal sealed record BenchSettings
 
     private static string[] List(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    private static string DefaultShared()
+    private static string DefaultShared() => Path.Combine(FindRoot(), "..", "shared");
+
+    private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "TransferLearning.ML.sln")))
-                return Path.Combine(dir.FullName, "..", "shared");
-        throw new DirectoryNotFoundException("../shared not found beside the checkout: pass --shared DIR or set TL_SHARED_DIR.");
+                return dir.FullName;
+        throw new DirectoryNotFoundException("The checkout (TransferLearning.ML.sln) is not above the bench's folder: pass --shared DIR or set TL_SHARED_DIR.");
     }
 }

@@ -19,8 +19,14 @@ internal static class TrainCommand
         var backbone = new BackboneArguments();
         var mode = new Option<string>("--mode") { Description = "features (frozen backbone, cached features), finetune (last blocks trained) or scratch.", DefaultValueFactory = _ => "finetune" };
         mode.AcceptOnlyFromAmong("features", "finetune", "scratch");
+        var headKind = new Option<string?>("--head")
+        {
+            Description = "--mode features: how the head is fitted: linear (ML.NET L-BFGS logistic regression, L2 chosen on validation) " +
+                          "or neural (AdamW for --epochs epochs, best epoch on validation). Default: linear.",
+        };
+        headKind.AcceptOnlyFromAmong("linear", "neural");
         var output = new Option<string>("--out") { Description = "Output folder: model.tlmodel, report.html, metrics.json, history.csv.", Required = true };
-        var epochs = new Option<int?>("--epochs") { Description = $"Epochs (fine-tune phase / head training / scratch). Default: the mode's ({new FineTuneOptions().Epochs}, {new FeatureExtractionOptions().Epochs}, {new ScratchOptions().Epochs})." };
+        var epochs = new Option<int?>("--epochs") { Description = $"Epochs (fine-tune phase / neural feature head / scratch). Default: the mode's ({new FineTuneOptions().Epochs}, {new FeatureExtractionOptions().Epochs}, {new ScratchOptions().Epochs})." };
         var unfreeze = new Option<int?>("--unfreeze") { Description = $"Fine-tuning: backbone blocks trained, counted from the end. Default {new FineTuneOptions().UnfreezeLastBlocks}." };
         var batch = new Option<int?>("--batch-size") { Description = $"Images per batch. Default: the mode's ({new FineTuneOptions().BatchSize}, {new FeatureExtractionOptions().BatchSize}, {new ScratchOptions().BatchSize})." };
         var learningRate = new Option<double?>("--lr") { Description = $"Peak learning rate: of the fine-tune phase (default {new FineTuneOptions().FineTuneLearningRate}), the head on features ({new FeatureExtractionOptions().LearningRate}) or scratch training ({new ScratchOptions().LearningRate})." };
@@ -38,7 +44,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a classifier on folder-per-class images; writes model.tlmodel, report.html, metrics.json and history.csv.")
         {
-            train, validation, test, mode, output, epochs, unfreeze, batch, learningRate, headLearningRate, augment, validationFraction,
+            train, validation, test, mode, headKind, output, epochs, unfreeze, batch, learningRate, headLearningRate, augment, validationFraction,
             maxPerClass, classes, threshold, seed, threads, checkpoints, skipUnreadable, imageSize,
         };
         backbone.AddTo(command);
@@ -79,6 +85,8 @@ internal static class TrainCommand
             string modeName = parse.GetValue(mode)!;
             if (modeName != "finetune" && parse.GetValue(unfreeze) is not null)
                 throw new ArgumentException($"--unfreeze applies to --mode finetune only (this run: --mode {modeName}).");
+            if (modeName != "features" && parse.GetValue(headKind) is { } head)
+                throw new ArgumentException($"--head {head} applies to --mode features only (this run: --mode {modeName}).");
             if (modeName != "finetune" && parse.GetValue(headLearningRate) is not null)
                 throw new ArgumentException($"--head-lr applies to --mode finetune only (this run: --mode {modeName}); use --lr.");
             FeatureExtractionOptions features = new();
@@ -90,6 +98,12 @@ internal static class TrainCommand
                 {
                     Epochs = epochCount ?? features.Epochs, LearningRate = lr ?? features.LearningRate,
                     BatchSize = batchSize ?? features.BatchSize,
+                    HeadKind = parse.GetValue(headKind) switch
+                    {
+                        "linear" => FeatureHeadKind.LogisticRegression,
+                        "neural" => FeatureHeadKind.Neural,
+                        _ => features.HeadKind,
+                    },
                 }),
                 "scratch" => learner.TrainFromScratch(scratch with
                 {

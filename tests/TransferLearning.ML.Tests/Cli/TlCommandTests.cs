@@ -71,6 +71,28 @@ public sealed class TlCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_work, "report", "report.html")));
     }
 
+    [SharedFact(MobileNet, Kermany)]
+    public void Train_with_head_linear_fits_the_ML_NET_logistic_regression_head()
+    {
+        var (train, test) = Folders();
+        string run = Path.Combine(_work, "run-linear");
+        Environment.SetEnvironmentVariable("TL_FEATURE_CACHE", Path.Combine(_work, "features"));
+        try
+        {
+            Assert.Equal(0, Tl("train", "--train", train, "--test", test, "--weights", RepositoryPaths.SharedModel("mobilenetv2-imagenet.onnx"),
+                "--mode", "features", "--head", "linear", "--out", run));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("TL_FEATURE_CACHE", null);
+        }
+        // one history row per L2 candidate of the default grid
+        var rows = File.ReadAllLines(Path.Combine(run, "history.csv")).Skip(1).ToList();
+        Assert.Equal(8, rows.Count);
+        Assert.All(rows, r => Assert.Contains(",logreg,", r));
+        Assert.Equal(2, Tl("train", "--train", train, "--weights", "w.onnx", "--mode", "features", "--head", "forest", "--out", run));
+    }
+
     [Fact]
     public void A_missing_required_option_is_a_usage_error()
     {

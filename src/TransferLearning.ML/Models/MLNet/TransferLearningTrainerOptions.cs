@@ -33,7 +33,8 @@ public sealed record TransferLearningTrainerOptions
     /// <summary>Feature extraction (frozen backbone, default) or fine-tuning. Default <see cref="TrainingMode.FeatureExtraction"/>.</summary>
     public TrainingMode Mode { get; init; } = TrainingMode.FeatureExtraction;
 
-    /// <summary>Epochs, used when <see cref="FeatureExtraction"/> / <see cref="FineTune"/> are not given. Default 20.</summary>
+    /// <summary>Epochs, used when <see cref="FeatureExtraction"/> / <see cref="FineTune"/> are not given (feature extraction:
+    /// only by the neural head; the default logistic-regression head has no epochs). Default 20.</summary>
     public int Epochs { get; init; } = 20;
 
     /// <summary>Full feature-extraction options (override <see cref="Epochs"/>). Default <c>null</c>.</summary>

@@ -7,7 +7,11 @@ using TransferLearning.ML.Training.Heads;
 
 namespace TransferLearning.ML.Training.FeatureExtraction;
 
-/// <summary>Feature extraction: ONNX Runtime computes (or the cache supplies) frozen features; a head is trained on them.</summary>
+/// <summary>
+/// Feature extraction: ONNX Runtime computes (or the cache supplies) frozen features; a head is trained on them,
+/// by AdamW epochs (<see cref="FeatureHeadTrainer"/>) or by ML.NET's L-BFGS logistic regression
+/// (<see cref="LogisticRegressionHeadTrainer"/>).
+/// </summary>
 internal static class FeatureExtractionRun
 {
     public static RunOutcome Execute(RunContext context, FeatureExtractionOptions options, HeadOptions head,
@@ -18,6 +22,9 @@ internal static class FeatureExtractionRun
         // Pool spatial maps inside ONNX Runtime so that the cache holds C floats per image, not C·H·W.
         bool pool = backbone.Features.Kind == FeatureKind.Spatial && head.Pooling == HeadPooling.GlobalAverage;
         FineTuneRun.CheckHeadFitsInputSize(context, head);
+        if (options.HeadKind == FeatureHeadKind.LogisticRegression && head.Layers.Any(l => l is HeadLayer.DenseLayer))
+            throw new ArgumentException("FeatureHeadKind.LogisticRegression fits a linear head: drop the hidden dense layers " +
+                                        "(HeadOptions.Linear) or use FeatureHeadKind.Neural.");
         OnnxModel features = backbone.FeatureGraphFor(context.Preprocessing.Height, context.Preprocessing.Width);
         OnnxModel graph = pool ? WithGlobalAveragePool(features) : features;
         using var ort = new OnnxRuntimeFeatureExtractor(graph, new OnnxRuntimeOptions { IntraOpThreads = context.Threads });
@@ -34,8 +41,11 @@ internal static class FeatureExtractionRun
         TimeSpan extraction = clock.Elapsed;
 
         using var classifier = new ClassifierHead([ort.FeatureLength], context.ClassNames.Count, head with { Pooling = HeadPooling.Flatten }, context.Seed);
-        var run = new FeatureHeadTrainer(options, context.ClassNames, context.Logger)
-            .Run(classifier, train, validation, context.ClassWeights, context.Seed, progress, cancellationToken);
+        var run = options.HeadKind == FeatureHeadKind.LogisticRegression
+            ? new LogisticRegressionHeadTrainer(options, context.ClassNames, context.Logger)
+                .Run(classifier, train, validation, context.ClassWeights, context.Seed, context.Threads, progress, cancellationToken)
+            : new FeatureHeadTrainer(options, context.ClassNames, context.Logger)
+                .Run(classifier, train, validation, context.ClassWeights, context.Seed, progress, cancellationToken);
 
         int rank = ort.FeatureShape.Length + 1;
         var model = rank is 2 or 4

@@ -97,6 +97,23 @@ public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
             : features.flatten(1);
     }
 
+    /// <summary>
+    /// Sets the output layer to a linear model fitted elsewhere (the ML.NET logistic-regression head): row-major
+    /// weights [classes × InputWidth] and one bias per class. Only for heads without hidden dense layers.
+    /// </summary>
+    internal void LoadOutputLayer(float[] weights, float[] biases)
+    {
+        if (_layers.Any(l => l.Spec is HeadLayer.DenseLayer))
+            throw new InvalidOperationException("Only a head without hidden dense layers takes a fitted linear model.");
+        if (weights.Length != Classes * InputWidth || biases.Length != Classes)
+            throw new ArgumentException($"Expected {Classes}×{InputWidth} weights and {Classes} biases (got {weights.Length} and {biases.Length}).");
+        using var _ = no_grad();
+        using var w = tensor(weights, [Classes, InputWidth]);
+        using var b = tensor(biases);
+        _output.weight!.copy_(w);
+        _output.bias!.copy_(b);
+    }
+
     /// <summary>Σ L2·‖W‖² over the dense layers: the penalty Keras adds for kernel regularizers.</summary>
     public Tensor L2Penalty()
     {
