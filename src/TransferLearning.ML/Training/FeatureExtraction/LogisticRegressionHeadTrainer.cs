@@ -64,7 +64,7 @@ internal sealed class LogisticRegressionHeadTrainer(FeatureExtractionOptions opt
         logger.LogInformation("Logistic-regression head: L2 {L2} kept (validation log-loss {Loss:F4})", candidates[bestIndex], bestLoss);
         head.LoadOutputLayer(best!.Weights, best.Biases);
         head.eval();
-        return new NetworkRun(history, bestIndex + 1, false, clock.Elapsed);
+        return new NetworkRun(history, bestIndex + 1, false, clock.Elapsed, PhaseSummary.From([(Phase, candidates.Count)], history));
     }
 
     /// <summary>
