@@ -55,7 +55,7 @@ public sealed partial class TransferLearner
         {
             var context = new RunContext(s.Backbone, splits, preprocessing, s.Augmentation, classWeights, s.Seed, s.Threads,
                 s.LoaderWorkers ?? Environment.ProcessorCount, s.DecodedCacheBytes, s.SkipUnreadableImages,
-                s.CheckpointDirectory, Fingerprint(s, splits, configuration), s.Logger);
+                s.MaxImagePixels, s.CheckpointDirectory, Fingerprint(s, splits, configuration), s.Logger);
             RunOutcome outcome = s.Mode switch
             {
                 TrainingMode.FeatureExtraction => FeatureExtractionRun.Execute(context, s.Features, s.Head ?? s.Features.Head, progress, cancellationToken),
@@ -76,8 +76,13 @@ public sealed partial class TransferLearner
                 DecisionThreshold = classNames.Count == 2 ? 0.5 : null,
             };
             var evaluationClock = Stopwatch.StartNew();
-            using var draft = new TransferModel(outcome.ClassifierOnnx, manifest);
-            var validation = splits.Validation.Count > 0 ? draft.PredictProbabilities(splits.Validation, cancellationToken: cancellationToken) : default;
+            using var draft = new TransferModel(outcome.ClassifierOnnx, manifest) { MaxImagePixels = s.MaxImagePixels };
+            // the evaluation reads the same images with the same loader settings as training: an image the loaders
+            // skipped is skipped here too (and one that only now fails to read is skipped and listed) instead of
+            // failing the run after all epochs
+            var evaluationSkips = s.SkipUnreadableImages ? new List<SkippedFile>() : null;
+            var validation = splits.Validation.Count > 0
+                ? draft.PredictProbabilities(splits.Validation, cancellationToken: cancellationToken, skipUnreadable: evaluationSkips) : default;
             double? threshold = manifest.DecisionThreshold;
             if (classNames.Count == 2 && splits.Validation.Count > 0)
                 threshold = s.Threshold.Choose(validation.Labels, EnumerateColumn(validation.Probabilities, 1));
@@ -85,7 +90,8 @@ public sealed partial class TransferLearner
             ClassificationMetrics? validationMetrics = splits.Validation.Count > 0
                 ? MetricsCalculator.Compute(validation.Labels, validation.Probabilities, classNames, metricsOptions) : null;
             (int[] Labels, float[,] Probabilities, int[] SampleIndices)? test = splits.Test.Count > 0
-                ? draft.PredictProbabilities(splits.Test, cancellationToken: cancellationToken) : null;
+                ? draft.PredictProbabilities(splits.Test, cancellationToken: cancellationToken, skipUnreadable: evaluationSkips) : null;
+            if (evaluationSkips is not null) foreach (var file in evaluationSkips) context.Skipped.Add(file);
             ClassificationMetrics? testMetrics = test is { } t
                 ? MetricsCalculator.Compute(t.Labels, t.Probabilities, classNames, metricsOptions) : null;
 
@@ -93,19 +99,31 @@ public sealed partial class TransferLearner
             void Record(string split, ClassificationMetrics? m)
             {
                 if (m is null) return;
-                recorded[$"{split}.accuracy"] = m.Accuracy;
-                recorded[$"{split}.balancedAccuracy"] = m.BalancedAccuracy;
-                recorded[$"{split}.rocAuc"] = m.RocAuc;
-                recorded[$"{split}.logLoss"] = m.LogLoss;
+                // undefined metrics (one class in the split: NaN) are left out, so the manifest stays valid JSON
+                void Put(string key, double value) { if (double.IsFinite(value)) recorded[$"{split}.{key}"] = value; }
+                Put("accuracy", m.Accuracy);
+                Put("balancedAccuracy", m.BalancedAccuracy);
+                Put("rocAuc", m.RocAuc);
+                Put("logLoss", m.LogLoss);
             }
             Record("validation", validationMetrics);
             Record("test", testMetrics);
+            if (threshold is double chosen && !double.IsFinite(chosen))
+            {
+                s.Logger.LogWarning("The {Policy} threshold is undefined on these validation images; using 0.5", s.Threshold.Describe());
+                threshold = 0.5;
+            }
             var model = new TransferModel(outcome.ClassifierOnnx, manifest with
             {
                 DecisionThreshold = threshold,
                 ThresholdPolicy = classNames.Count == 2 ? s.Threshold.Describe() : "argmax",
                 Metrics = recorded,
-            });
+            }) { MaxImagePixels = s.MaxImagePixels };
+            var skippedFiles = splits.Train.Skipped.Concat(splits.Validation.Skipped).Concat(splits.Test.Skipped)
+                .Concat(context.Skipped.Files).DistinctBy(f => f.Path).ToArray();
+            if (context.Skipped.Files.Count > 0)
+                s.Logger.LogWarning("{Count} unreadable image(s) were left out: {Files}", context.Skipped.Files.Count,
+                    string.Join("; ", context.Skipped.Files.Take(10).Select(f => f.Path)));
             s.Logger.LogInformation("Done in {Seconds:F1}s: validation accuracy {Val:F4}, test accuracy {Test:F4}",
                 total.Elapsed.TotalSeconds, validationMetrics?.Accuracy ?? double.NaN, testMetrics?.Accuracy ?? double.NaN);
             return new TrainingResult
@@ -119,6 +137,7 @@ public sealed partial class TransferLearner
                 ValidationMetrics = validationMetrics,
                 TestMetrics = testMetrics,
                 TestPredictions = test,
+                SkippedFiles = skippedFiles,
                 FeatureCache = outcome.FeatureCache,
                 Configuration = configuration,
                 Timings = new Dictionary<string, TimeSpan>

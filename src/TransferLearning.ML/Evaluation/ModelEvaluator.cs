@@ -25,8 +25,15 @@ public static class ModelEvaluator
         CancellationToken cancellationToken = default)
     {
         options ??= new EvaluationOptions();
-        float[,] probabilities = Probabilities(model, data, options, cancellationToken);
-        int[] labels = data.Samples.Select(s => s.Label).ToArray();
+        var (labels, probabilities, _) = Score(model, data, options, null, cancellationToken);
+        return Compute(model, labels, probabilities, options, cancellationToken);
+    }
+
+    internal static ClassificationMetrics Compute(TransferModel model, int[] labels, float[,] probabilities, EvaluationOptions options,
+        CancellationToken cancellationToken)
+    {
+        if (labels.Length == 0)
+            throw new ImageDataException("No image of the dataset could be read (all were skipped as unreadable); nothing to evaluate.");
         var metricsOptions = new MetricsOptions
         {
             Threshold = options.Threshold ?? model.DecisionThreshold ?? 0.5,
@@ -36,7 +43,10 @@ public static class ModelEvaluator
         return MetricsCalculator.Compute(labels, probabilities, model.ClassNames, metricsOptions, cancellationToken);
     }
 
-    /// <summary>The class probabilities <see cref="Evaluate"/> scores, one row per image in dataset order.</summary>
+    /// <summary>
+    /// The class probabilities <see cref="Evaluate"/> scores, one row per image in dataset order; with
+    /// <see cref="EvaluationOptions.SkipUnreadableImages"/> the row of an image left out is <see cref="float.NaN"/>.
+    /// </summary>
     /// <param name="model">The trained model.</param>
     /// <param name="data">The images (labels are not read).</param>
     /// <param name="options">Views, augmentation, seed and batch size; default <c>null</c>: the defaults of <see cref="EvaluationOptions"/>.</param>
@@ -58,7 +68,29 @@ public static class ModelEvaluator
             throw new ArgumentException(
                 $"The dataset's classes ({string.Join(", ", data.ClassNames)}) are not the model's ({string.Join(", ", model.ClassNames)}); " +
                 "load it with new ImageDatasetOptions { ClassNames = model.ClassNames }.", nameof(data));
+        Action<SkippedFile>? skipped = options.SkipUnreadableImages ? file => options.ImageSkipped?.Invoke(file) : null;
         return model.PredictAveragedProbabilities(data, options.TtaViews, options.Augmentation ?? Augmentations.Light, options.Seed,
-            options.BatchSize, cancellationToken);
+            options.BatchSize, cancellationToken, skipped);
+    }
+
+    /// <summary>
+    /// Labels, probabilities and dataset indices of the images that were read (all of them unless
+    /// <see cref="EvaluationOptions.SkipUnreadableImages"/> left some out, which are added to <paramref name="skipped"/>).
+    /// </summary>
+    internal static (int[] Labels, float[,] Probabilities, int[] Indices) Score(TransferModel model, ImageDataset data,
+        EvaluationOptions options, List<SkippedFile>? skipped, CancellationToken cancellationToken)
+    {
+        var collect = options.SkipUnreadableImages && skipped is not null
+            ? options with { ImageSkipped = file => { lock (skipped) skipped.Add(file); options.ImageSkipped?.Invoke(file); } }
+            : options;
+        float[,] all = Probabilities(model, data, collect, cancellationToken);
+        int classes = all.GetLength(1);
+        var kept = Enumerable.Range(0, data.Count).Where(i => !float.IsNaN(all[i, 0])).ToArray();
+        int[] labels = kept.Select(i => data.Samples[i].Label).ToArray();
+        if (kept.Length == data.Count) return (labels, all, kept);
+        var probabilities = new float[kept.Length, classes];
+        for (int j = 0; j < kept.Length; j++)
+            for (int k = 0; k < classes; k++) probabilities[j, k] = all[kept[j], k];
+        return (labels, probabilities, kept);
     }
 }
