@@ -84,7 +84,7 @@ public sealed class TlFailureTests(ITestOutputHelper log) : IDisposable
     }
 
     /// <summary>x [N,3,16,16] → Conv(4, 3×3) → Relu → [op] → GlobalAveragePool → Flatten → features [N,4].</summary>
-    private static ModelProto Backbone(string? extraOp = null, bool weightsAsInputs = false, bool rank2 = false)
+    internal static ModelProto Backbone(string? extraOp = null, bool weightsAsInputs = false, bool rank2 = false)
     {
         var random = new Random(3);
         var graph = new GraphProto { Name = "tiny-backbone" };
