@@ -87,12 +87,13 @@ public sealed partial class TransferLearner
             if (classNames.Count == 2 && splits.Validation.Count > 0)
                 threshold = s.Threshold.Choose(validation.Labels, EnumerateColumn(validation.Probabilities, 1));
             var metricsOptions = new MetricsOptions { Threshold = threshold ?? 0.5, BootstrapSamples = s.BootstrapSamples, Seed = s.Seed };
-            ClassificationMetrics? validationMetrics = splits.Validation.Count > 0
+            // (with every image of a split skipped as unreadable there is nothing to score: its metrics stay null)
+            ClassificationMetrics? validationMetrics = splits.Validation.Count > 0 && validation.Labels.Length > 0
                 ? MetricsCalculator.Compute(validation.Labels, validation.Probabilities, classNames, metricsOptions) : null;
             (int[] Labels, float[,] Probabilities, int[] SampleIndices)? test = splits.Test.Count > 0
                 ? draft.PredictProbabilities(splits.Test, cancellationToken: cancellationToken, skipUnreadable: evaluationSkips) : null;
             if (evaluationSkips is not null) foreach (var file in evaluationSkips) context.Skipped.Add(file);
-            ClassificationMetrics? testMetrics = test is { } t
+            ClassificationMetrics? testMetrics = test is { } t && t.Labels.Length > 0
                 ? MetricsCalculator.Compute(t.Labels, t.Probabilities, classNames, metricsOptions) : null;
 
             var recorded = new Dictionary<string, double>();
