@@ -46,6 +46,7 @@ public sealed partial class TransferLearner
             ClassWeighting.EffectiveNumber => ClassWeights.EffectiveNumber(splits.Train),
             _ => null,
         };
+        if (!s.SkipUnreadableImages) Preflight(splits, s.MaxImagePixels, s.LoaderWorkers ?? Environment.ProcessorCount, cancellationToken);
         int previousThreads = TorchSharp.torch.get_num_threads();
         TorchSharp.torch.set_num_threads(s.Threads);
         s.Logger.LogInformation("Training {Mode} on {Backbone}: {Summary}", s.Mode, s.Backbone, splits.Summary);
@@ -154,6 +155,25 @@ public sealed partial class TransferLearner
         {
             TorchSharp.torch.set_num_threads(previousThreads);
         }
+    }
+
+    /// <summary>
+    /// Before any epoch: the header of every validation and test image is read (no pixel is decoded), so a missing
+    /// file, a non-image or an image over the pixel budget in those splits stops the run now, naming the file,
+    /// rather than after all epochs. (Training images are read in the first epoch anyway.)
+    /// </summary>
+    private static void Preflight(DatasetSplit splits, long maxPixels, int workers, CancellationToken cancellationToken)
+    {
+        var samples = splits.Validation.Samples.Concat(splits.Test.Samples).ToArray();
+        if (samples.Length == 0) return;
+        var failures = new ImageDataException?[samples.Length];
+        Parallel.For(0, samples.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers), CancellationToken = cancellationToken }, i =>
+        {
+            try { ImageDecoder.Probe(samples[i].Source, maxPixels); }
+            catch (ImageDataException e) { failures[i] = e; }
+        });
+        // the first bad image in split order, whatever the thread timing
+        if (failures.FirstOrDefault(f => f is not null) is { } first) throw first;
     }
 
     private static void ValidateOptions(LearnerSettings s)

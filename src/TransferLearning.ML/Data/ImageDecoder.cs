@@ -107,6 +107,62 @@ public sealed class ImageDecoder
         into.ShrinkIfLarger(RetainedBufferBytes);
     }
 
+    /// <summary>
+    /// Checks that <paramref name="source"/> exists, is a PNG, JPEG or BMP with a readable header and is within
+    /// <paramref name="maxPixels"/>, reading only the header (no pixel is decoded). Damage after the header
+    /// (a truncated file) is only found by decoding.
+    /// </summary>
+    /// <exception cref="ImageDataException">Missing, empty, not an image, or a damaged header.</exception>
+    /// <exception cref="ImageTooLargeException">The header gives more than <paramref name="maxPixels"/> pixels.</exception>
+    internal static void Probe(ImageSource source, long maxPixels)
+    {
+        if (source.IsInMemory)
+        {
+            new ImageDecoder(maxPixels).ProbeBytes(source, source.Bytes.Span);
+            return;
+        }
+        try
+        {
+            using var file = new FileStream(source.Path!, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 4096);
+            if (file.Length == 0) throw Unreadable(source, "empty file, 0 bytes");
+            using var stream = new SKManagedStream(file, disposeManagedStream: false);
+            using SKCodec? codec = SKCodec.Create(stream);
+            if (codec is null)
+            {
+                file.Position = 0;
+                Span<byte> head = stackalloc byte[64];
+                int n = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+                unsafe
+                {
+                    fixed (byte* p = head) throw Unreadable(source, DescribeUnknown((IntPtr)p, n));
+                }
+            }
+            CheckSize(source, codec.Info, maxPixels);
+        }
+        catch (FileNotFoundException e) { throw Unreadable(source, "file not found", e); }
+        catch (DirectoryNotFoundException e) { throw Unreadable(source, "folder not found", e); }
+        catch (UnauthorizedAccessException e) { throw Unreadable(source, "access denied", e); }
+        catch (IOException e) { throw Unreadable(source, e.Message, e); }
+    }
+
+    private unsafe void ProbeBytes(ImageSource source, ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length == 0) throw Unreadable(source, "empty file, 0 bytes");
+        fixed (byte* p = bytes)
+        {
+            using SKData data = SKData.Create((IntPtr)p, bytes.Length, KeepMemory);
+            using SKCodec? codec = SKCodec.Create(data);
+            if (codec is null) throw Unreadable(source, DescribeUnknown((IntPtr)p, bytes.Length));
+            CheckSize(source, codec.Info, MaxPixels);
+        }
+    }
+
+    private static void CheckSize(ImageSource source, SKImageInfo info, long maxPixels)
+    {
+        if ((long)info.Width * info.Height > maxPixels || info.Width <= 0 || info.Height <= 0)
+            throw new ImageTooLargeException(source.DisplayName, info.Width, info.Height, maxPixels);
+    }
+
     private int ReadFile(ImageSource source)
     {
         string path = source.Path!;
@@ -139,8 +195,7 @@ public sealed class ImageDecoder
         if (codec is null) throw Unreadable(source, DescribeUnknown(bytes, length));
 
         SKImageInfo info = codec.Info;
-        if ((long)info.Width * info.Height > MaxPixels || info.Width <= 0 || info.Height <= 0)
-            throw new ImageTooLargeException(source.DisplayName, info.Width, info.Height, MaxPixels);
+        CheckSize(source, info, MaxPixels);
         SKEncodedOrigin origin = codec.EncodedOrigin;
         bool swapsAxes = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
         int uprightWidth = swapsAxes ? info.Height : info.Width, uprightHeight = swapsAxes ? info.Width : info.Height;

@@ -79,5 +79,22 @@ public sealed class SkipUnreadableRunTests : IDisposable
         Assert.Contains("cut.png", e.Message);
     }
 
+    [Fact]
+    public void Without_skipping_a_non_image_or_a_bomb_in_the_test_split_stops_the_run_before_the_first_epoch()
+    {
+        var train = Folder("train", 4);
+        var test = Folder("test", 2, ("b", "notes.png", "not an image\n"u8.ToArray()));
+        int epochs = 0;
+        var progress = new InlineProgress<TransferLearning.ML.Training.TrainingProgress>(p => { if (p.EpochResult is not null) epochs++; });
+        var e = Assert.ThrowsAny<ImageDataException>(() => TransferLearner.For(Tiny())
+            .WithSplits(train, Folder("validation", 2, ("a", "bomb.png", EncodedImages.Bomb(40000, 40000))), test)
+            .Augment(Augmentations.None).WithThreads(1).WithBootstrap(0)
+            .FineTune(new TransferLearning.ML.Training.FineTuneOptions { Epochs = 1, HeadEpochs = 1, UnfreezeLastBlocks = 0, BatchSize = 4 })
+            .Fit(progress));
+        Assert.Equal(0, epochs);
+        Assert.IsType<ImageTooLargeException>(e); // validation comes first
+        Assert.Contains("bomb.png", e.Message);
+    }
+
     public void Dispose() => _work.Dispose();
 }
