@@ -48,18 +48,28 @@ public static class StudyRun
         string directory = subfolder is null ? arguments.Output : Path.Combine(arguments.Output, subfolder);
         Directory.CreateDirectory(directory);
         string modelPath = Path.Combine(directory, "model.tlmodel");
+        // saved first, so nothing that fails afterwards (report, example predictions) can lose the trained model
         result.Model.Save(modelPath);
+        Console.WriteLine($"model:  {Path.GetFullPath(modelPath)}");
         string report = RunReportBuilder.Write(directory, result, new RunReportOptions { Title = title });
 
         var test = result.Splits.Test.Count > 0 ? result.Splits.Test : result.Splits.Validation;
         foreach (var sample in test.Samples.Take(3))
         {
             if (sample.Source.Path is not { } path) continue;
-            Prediction p = result.Model.Predict(path);
-            Console.WriteLine($"  {Path.GetFileName(path)}: predicted {p.Label} ({p.Confidence:P1}), true {test.ClassNames[sample.Label]}");
+            try
+            {
+                Prediction p = result.Model.Predict(path);
+                Console.WriteLine($"  {Path.GetFileName(path)}: predicted {p.Label} ({p.Confidence:P1}), true {test.ClassNames[sample.Label]}");
+            }
+            catch (ImageDataException e)
+            {
+                Console.WriteLine($"  {Path.GetFileName(path)}: not predicted ({e.Message})");
+            }
         }
         Summary(title, [(result.Model.Mode, result)]);
-        Console.WriteLine($"model:  {Path.GetFullPath(modelPath)}");
+        if (result.SkippedFiles.Count > 0)
+            Console.WriteLine($"skipped: {result.SkippedFiles.Count} file(s), listed in the report (first: {result.SkippedFiles[0]})");
         Console.WriteLine($"report: {Path.GetFullPath(report)}");
         return report;
     }

@@ -11,11 +11,12 @@ namespace TransferLearning.ML.WebDemo;
 /// predicted; null for argmax.</param>
 /// <param name="MaxUploadBytes">The largest accepted image.</param>
 /// <param name="GradCamAvailable">Whether predictions come with a Grad-CAM overlay.</param>
+/// <param name="MaxImagePixels">The largest accepted image in pixels (width × height).</param>
 public sealed record ModelInfo(string ModelFile, IReadOnlyList<string> ClassNames, string Backbone, string Mode,
-    double? DecisionThreshold, long MaxUploadBytes, bool GradCamAvailable)
+    double? DecisionThreshold, long MaxUploadBytes, bool GradCamAvailable, long MaxImagePixels = Data.ImageDecoder.DefaultMaxPixels)
 {
     /// <summary>Describes <paramref name="model"/> as served with <paramref name="settings"/>.</summary>
     public static ModelInfo Describe(TransferModel model, WebDemoSettings settings, bool gradCamAvailable) =>
         new(Path.GetFileName(settings.ModelPath), model.ClassNames, model.BackboneName, model.Mode, model.DecisionThreshold,
-            settings.MaxUploadBytes, gradCamAvailable);
+            settings.MaxUploadBytes, gradCamAvailable, settings.MaxImagePixels);
 }

@@ -5,8 +5,9 @@ using TransferLearning.ML.Models;
 namespace TransferLearning.ML.WebDemo;
 
 /// <summary><c>POST /predict</c>: one image in the multipart field <c>image</c>; answers a
-/// <see cref="PredictionResponse"/>, or an <see cref="UploadError"/> with 400 (empty, not an image, malformed) or
-/// 413 (over the size limit).</summary>
+/// <see cref="PredictionResponse"/>, or an <see cref="UploadError"/> with 400 (empty, not an image, malformed),
+/// 413 (over the upload size limit, or over the pixel budget: checked from the image header before decoding) or
+/// 500 (an unexpected failure, logged).</summary>
 internal static class PredictionEndpoint
 {
     public const string FieldName = "image";
@@ -49,16 +50,30 @@ internal static class PredictionEndpoint
                 $"'{name}' is not an image ({ImageFileFormat.DescribeUnknown(bytes)}): choose a PNG, JPEG or BMP file.");
 
         Prediction prediction;
+        GradCamOverlay? gradCam;
         try
         {
             prediction = model.Predict(bytes, name);
+            gradCam = explanations.Explain(bytes, prediction, cancellationToken);
+        }
+        catch (ImageTooLargeException e)
+        {
+            return Refuse(StatusCodes.Status413PayloadTooLarge,
+                $"'{name}' is {e.Width}×{e.Height} pixels ({Megapixels(e.Pixels)}), more than the {Megapixels(e.MaxPixels)} limit: " +
+                "choose a smaller image (or start the demo with a larger --max-megapixels).");
         }
         catch (ImageDataException)
         {
             return Refuse(StatusCodes.Status400BadRequest,
                 $"'{name}' looks like an image but cannot be decoded (truncated or damaged?): choose another file.");
         }
-        var gradCam = explanations.Explain(bytes, prediction, cancellationToken);
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            request.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PredictionEndpoint))
+                .LogError(e, "Prediction of {Name} failed", name);
+            return Refuse(StatusCodes.Status500InternalServerError,
+                $"'{name}' could not be classified ({e.GetType().Name}); the demo's log has the details.");
+        }
         var probabilities = model.ClassNames.Select((c, k) => new ClassProbability(c, prediction.Probabilities[k])).ToList();
         return Results.Json(new PredictionResponse(name, prediction.Label, prediction.LabelIndex, prediction.Confidence,
             probabilities, model.DecisionThreshold, gradCam));
@@ -68,6 +83,8 @@ internal static class PredictionEndpoint
         Refuse(StatusCodes.Status413PayloadTooLarge,
             $"{(name is null ? "The upload" : $"'{name}'")} is larger than the {Megabytes(settings.MaxUploadBytes)} limit: " +
             "choose a smaller image (or start the demo with a larger --max-upload-mb).");
+
+    private static string Megapixels(long pixels) => $"{pixels / 1e6:0.#} megapixels";
 
     private static string Megabytes(long bytes) => $"{bytes / (1024.0 * 1024):0.#} MB";
 

@@ -25,6 +25,7 @@ public static class WebDemoApplication
         });
         var settings = WebDemoSettings.From(builder.Configuration);
         var model = LoadModel(settings.ModelPath);
+        model.MaxImagePixels = settings.MaxImagePixels;
 
         // set explicitly, so ASPNETCORE_HTTP_PORTS or a default can never widen the binding beyond loopback
         builder.WebHost.UseUrls([.. settings.Urls]);

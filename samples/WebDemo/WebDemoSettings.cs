@@ -23,6 +23,13 @@ public sealed record WebDemoSettings(string ModelPath, IReadOnlyList<string> Url
     /// </summary>
     public const long MultipartOverheadBytes = 64 * 1024;
 
+    /// <summary>
+    /// The pixel budget of an uploaded image (width × height from its header; <c>--max-megapixels</c> or
+    /// <c>TL_MAX_MEGAPIXELS</c>; default 64 megapixels, <see cref="Data.ImageDecoder.DefaultMaxPixels"/>): a larger
+    /// image is answered 413 before any pixel is decoded, so a tiny "decompression bomb" costs no memory.
+    /// </summary>
+    public long MaxImagePixels { get; init; } = Data.ImageDecoder.DefaultMaxPixels;
+
     /// <summary>The largest request body Kestrel reads.</summary>
     public long MaxRequestBodyBytes => MaxUploadBytes + MultipartOverheadBytes;
 
@@ -40,7 +47,8 @@ public sealed record WebDemoSettings(string ModelPath, IReadOnlyList<string> Url
             throw new WebDemoStartupException(
                 "No model to serve: pass --model path/to/model.tlmodel (or set TL_MODEL). " +
                 "Train and save one first, e.g. with samples/Quickstart or TransferLearner...Fit().Model.Save(path).");
-        return new WebDemoSettings(Path.GetFullPath(model), urls, maxUpload);
+        long maxPixels = ParseMegapixels(configuration["max-megapixels"] ?? configuration["TL_MAX_MEGAPIXELS"]);
+        return new WebDemoSettings(Path.GetFullPath(model), urls, maxUpload) { MaxImagePixels = maxPixels };
     }
 
     private static List<string> ParseUrls(string? configured)
@@ -63,6 +71,16 @@ public sealed record WebDemoSettings(string ModelPath, IReadOnlyList<string> Url
                     $"--urls: '{url}' would listen beyond this machine; the web demo listens on loopback only. Use e.g. {DefaultUrl}.");
         }
         return urls;
+    }
+
+    private static long ParseMegapixels(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return Data.ImageDecoder.DefaultMaxPixels;
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double megapixels)
+            || !(megapixels > 0) || megapixels > 1e5)
+            throw new WebDemoStartupException(
+                $"--max-megapixels: '{text}' is not a number of megapixels between 0 and 100000; use e.g. --max-megapixels 64.");
+        return Math.Max(1, (long)(megapixels * 1e6));
     }
 
     private static long ParseMegabytes(string? text)

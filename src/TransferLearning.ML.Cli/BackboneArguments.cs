@@ -60,6 +60,9 @@ internal sealed class BackboneArguments
     /// <summary>The backbone the options name, with their feature tensor and preprocessing.</summary>
     /// <exception cref="ArgumentException">Options missing, contradictory or malformed; the message names the option.</exception>
     /// <exception cref="OnnxModelException">The graph or the named tensor is unusable; the message names the option.</exception>
+    /// <summary>The backbone as the user named it: the --weights file or the --backbone name.</summary>
+    public string Named(ParseResult parse) => parse.GetValue(_weights) is { Length: > 0 } weights ? weights : parse.GetValue(_name) ?? "the backbone";
+
     public Backbone Resolve(ParseResult parse, IProgress<DownloadProgress>? download, CancellationToken cancellationToken)
     {
         string? weights = parse.GetValue(_weights), name = parse.GetValue(_name), tensor = parse.GetValue(_featureTensor);
@@ -90,6 +93,8 @@ internal sealed class BackboneArguments
         catch (OnnxModelException e)
         {
             string message = e.Message.Replace("BackboneOptions.FeatureTensor", "--feature-tensor <name>", StringComparison.Ordinal);
+            if (message.Contains("no backbone to extract features from", StringComparison.Ordinal))
+                message += " Give --weights an ONNX CNN whose input is a batch of images (N×C×H×W).";
             throw new OnnxModelException(tensor is { Length: > 0 } ? $"--feature-tensor {tensor}: {message}" : message, e.FilePath);
         }
 

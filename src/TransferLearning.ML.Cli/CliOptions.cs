@@ -19,6 +19,43 @@ internal static class CliOptions
         Description = "Threads for libtorch and ONNX Runtime.", DefaultValueFactory = _ => Environment.ProcessorCount,
     };
 
+    public static Option<bool> SkipUnreadable() => new("--skip-unreadable")
+    {
+        Description = "Leave out (and list) images that cannot be read or are over --max-megapixels, instead of stopping.",
+    };
+
+    public static Option<double> MaxMegapixels() => new("--max-megapixels")
+    {
+        Description = "Refuse images with more pixels than this (width × height, in millions) before decoding them; guards against decompression bombs.",
+        DefaultValueFactory = _ => TransferLearning.ML.Data.ImageDecoder.DefaultMaxPixels / 1e6,
+    };
+
+    /// <summary>--max-megapixels as a pixel count.</summary>
+    public static long Pixels(double megapixels) => megapixels is > 0 and <= 1e6
+        ? Math.Max(1, (long)(megapixels * 1e6))
+        : throw new ArgumentException($"--max-megapixels {megapixels}: give a positive number of megapixels, e.g. --max-megapixels 64.");
+
+    /// <summary>
+    /// Creates the output folder of <paramref name="option"/> and checks that a file can be written there, before any
+    /// work is done: a run must not train for an hour and then fail to write its model.
+    /// </summary>
+    /// <exception cref="IOException">The folder cannot be created or written (exit code 5).</exception>
+    public static string PrepareOutput(string path, string option)
+    {
+        try
+        {
+            Directory.CreateDirectory(path);
+            string probe = Path.Combine(path, $".tl-write-check-{Environment.ProcessId}.tmp");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return path;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"{option} {path}: cannot write there ({e.Message.TrimEnd('.')}). Choose a folder you can write to.", e);
+        }
+    }
+
     public static ImageDataset LoadFolder(string path, string option, IReadOnlyList<string>? classNames, IReadOnlyCollection<string>? classes,
         int? maxPerClass, int seed, bool skipUnreadable)
     {

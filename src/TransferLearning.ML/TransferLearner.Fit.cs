@@ -46,6 +46,7 @@ public sealed partial class TransferLearner
             ClassWeighting.EffectiveNumber => ClassWeights.EffectiveNumber(splits.Train),
             _ => null,
         };
+        if (!s.SkipUnreadableImages) Preflight(splits, s.MaxImagePixels, s.LoaderWorkers ?? Environment.ProcessorCount, cancellationToken);
         int previousThreads = TorchSharp.torch.get_num_threads();
         TorchSharp.torch.set_num_threads(s.Threads);
         s.Logger.LogInformation("Training {Mode} on {Backbone}: {Summary}", s.Mode, s.Backbone, splits.Summary);
@@ -55,7 +56,7 @@ public sealed partial class TransferLearner
         {
             var context = new RunContext(s.Backbone, splits, preprocessing, s.Augmentation, classWeights, s.Seed, s.Threads,
                 s.LoaderWorkers ?? Environment.ProcessorCount, s.DecodedCacheBytes, s.SkipUnreadableImages,
-                s.CheckpointDirectory, Fingerprint(s, splits, configuration), s.Logger);
+                s.MaxImagePixels, s.CheckpointDirectory, Fingerprint(s, splits, configuration), s.Logger);
             RunOutcome outcome = s.Mode switch
             {
                 TrainingMode.FeatureExtraction => FeatureExtractionRun.Execute(context, s.Features, s.Head ?? s.Features.Head, progress, cancellationToken),
@@ -76,36 +77,55 @@ public sealed partial class TransferLearner
                 DecisionThreshold = classNames.Count == 2 ? 0.5 : null,
             };
             var evaluationClock = Stopwatch.StartNew();
-            using var draft = new TransferModel(outcome.ClassifierOnnx, manifest);
-            var validation = splits.Validation.Count > 0 ? draft.PredictProbabilities(splits.Validation, cancellationToken: cancellationToken) : default;
+            using var draft = new TransferModel(outcome.ClassifierOnnx, manifest) { MaxImagePixels = s.MaxImagePixels };
+            // the evaluation reads the same images with the same loader settings as training: an image the loaders
+            // skipped is skipped here too (and one that only now fails to read is skipped and listed) instead of
+            // failing the run after all epochs
+            var evaluationSkips = s.SkipUnreadableImages ? new List<SkippedFile>() : null;
+            var validation = splits.Validation.Count > 0
+                ? draft.PredictProbabilities(splits.Validation, cancellationToken: cancellationToken, skipUnreadable: evaluationSkips) : default;
             double? threshold = manifest.DecisionThreshold;
             if (classNames.Count == 2 && splits.Validation.Count > 0)
                 threshold = s.Threshold.Choose(validation.Labels, EnumerateColumn(validation.Probabilities, 1));
             var metricsOptions = new MetricsOptions { Threshold = threshold ?? 0.5, BootstrapSamples = s.BootstrapSamples, Seed = s.Seed };
-            ClassificationMetrics? validationMetrics = splits.Validation.Count > 0
+            // (with every image of a split skipped as unreadable there is nothing to score: its metrics stay null)
+            ClassificationMetrics? validationMetrics = splits.Validation.Count > 0 && validation.Labels.Length > 0
                 ? MetricsCalculator.Compute(validation.Labels, validation.Probabilities, classNames, metricsOptions) : null;
             (int[] Labels, float[,] Probabilities, int[] SampleIndices)? test = splits.Test.Count > 0
-                ? draft.PredictProbabilities(splits.Test, cancellationToken: cancellationToken) : null;
-            ClassificationMetrics? testMetrics = test is { } t
+                ? draft.PredictProbabilities(splits.Test, cancellationToken: cancellationToken, skipUnreadable: evaluationSkips) : null;
+            if (evaluationSkips is not null) foreach (var file in evaluationSkips) context.Skipped.Add(file);
+            ClassificationMetrics? testMetrics = test is { } t && t.Labels.Length > 0
                 ? MetricsCalculator.Compute(t.Labels, t.Probabilities, classNames, metricsOptions) : null;
 
             var recorded = new Dictionary<string, double>();
             void Record(string split, ClassificationMetrics? m)
             {
                 if (m is null) return;
-                recorded[$"{split}.accuracy"] = m.Accuracy;
-                recorded[$"{split}.balancedAccuracy"] = m.BalancedAccuracy;
-                recorded[$"{split}.rocAuc"] = m.RocAuc;
-                recorded[$"{split}.logLoss"] = m.LogLoss;
+                // undefined metrics (one class in the split: NaN) are left out, so the manifest stays valid JSON
+                void Put(string key, double value) { if (double.IsFinite(value)) recorded[$"{split}.{key}"] = value; }
+                Put("accuracy", m.Accuracy);
+                Put("balancedAccuracy", m.BalancedAccuracy);
+                Put("rocAuc", m.RocAuc);
+                Put("logLoss", m.LogLoss);
             }
             Record("validation", validationMetrics);
             Record("test", testMetrics);
+            if (threshold is double chosen && !double.IsFinite(chosen))
+            {
+                s.Logger.LogWarning("The {Policy} threshold is undefined on these validation images; using 0.5", s.Threshold.Describe());
+                threshold = 0.5;
+            }
             var model = new TransferModel(outcome.ClassifierOnnx, manifest with
             {
                 DecisionThreshold = threshold,
                 ThresholdPolicy = classNames.Count == 2 ? s.Threshold.Describe() : "argmax",
                 Metrics = recorded,
-            });
+            }) { MaxImagePixels = s.MaxImagePixels };
+            var skippedFiles = splits.Train.Skipped.Concat(splits.Validation.Skipped).Concat(splits.Test.Skipped)
+                .Concat(context.Skipped.Files).DistinctBy(f => f.Path).ToArray();
+            if (context.Skipped.Files.Count > 0)
+                s.Logger.LogWarning("{Count} unreadable image(s) were left out: {Files}", context.Skipped.Files.Count,
+                    string.Join("; ", context.Skipped.Files.Take(10).Select(f => f.Path)));
             s.Logger.LogInformation("Done in {Seconds:F1}s: validation accuracy {Val:F4}, test accuracy {Test:F4}",
                 total.Elapsed.TotalSeconds, validationMetrics?.Accuracy ?? double.NaN, testMetrics?.Accuracy ?? double.NaN);
             return new TrainingResult
@@ -120,6 +140,7 @@ public sealed partial class TransferLearner
                 ValidationMetrics = validationMetrics,
                 TestMetrics = testMetrics,
                 TestPredictions = test,
+                SkippedFiles = skippedFiles,
                 FeatureCache = outcome.FeatureCache,
                 Configuration = configuration,
                 Timings = new Dictionary<string, TimeSpan>
@@ -135,6 +156,25 @@ public sealed partial class TransferLearner
         {
             TorchSharp.torch.set_num_threads(previousThreads);
         }
+    }
+
+    /// <summary>
+    /// Before any epoch: the header of every validation and test image is read (no pixel is decoded), so a missing
+    /// file, a non-image or an image over the pixel budget in those splits stops the run now, naming the file,
+    /// rather than after all epochs. (Training images are read in the first epoch anyway.)
+    /// </summary>
+    private static void Preflight(DatasetSplit splits, long maxPixels, int workers, CancellationToken cancellationToken)
+    {
+        var samples = splits.Validation.Samples.Concat(splits.Test.Samples).ToArray();
+        if (samples.Length == 0) return;
+        var failures = new ImageDataException?[samples.Length];
+        Parallel.For(0, samples.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers), CancellationToken = cancellationToken }, i =>
+        {
+            try { ImageDecoder.Probe(samples[i].Source, maxPixels); }
+            catch (ImageDataException e) { failures[i] = e; }
+        });
+        // the first bad image in split order, whatever the thread timing
+        if (failures.FirstOrDefault(f => f is not null) is { } first) throw first;
     }
 
     private static void ValidateOptions(LearnerSettings s)

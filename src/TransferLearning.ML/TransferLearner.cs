@@ -153,12 +153,27 @@ public sealed partial class TransferLearner
     /// on, cached images are not decoded again. Default <c>null</c>: <see cref="DefaultCacheBytes"/>; 0 turns the
     /// cache off.
     /// </param>
-    /// <param name="skipUnreadableImages">Leave unreadable images out (logged once each) instead of stopping.</param>
-    public TransferLearner WithLoader(int? workers = null, long? decodedCacheBytes = null, bool skipUnreadableImages = false)
+    /// <param name="skipUnreadableImages">
+    /// Leave unreadable images out instead of stopping: every loader of the run (feature extraction, training,
+    /// validation, the final validation and test evaluation) skips them, each is logged once as a warning, and all
+    /// are listed in <see cref="TrainingResult.SkippedFiles"/> and the report.
+    /// </param>
+    /// <param name="maxImagePixels">
+    /// The pixel budget of one image (see <see cref="BatchLoaderOptions.MaxImagePixels"/>), also given to the
+    /// trained model's <see cref="Models.TransferModel.MaxImagePixels"/>. Default <c>null</c>:
+    /// <see cref="ImageDecoder.DefaultMaxPixels"/> (64 megapixels).
+    /// </param>
+    public TransferLearner WithLoader(int? workers = null, long? decodedCacheBytes = null, bool skipUnreadableImages = false,
+        long? maxImagePixels = null)
     {
         if (workers is < 1) throw new ArgumentOutOfRangeException(nameof(workers), workers, "Use at least one loader worker.");
         if (decodedCacheBytes < 0) throw new ArgumentOutOfRangeException(nameof(decodedCacheBytes), decodedCacheBytes, "The cache size cannot be negative.");
-        return new(_settings with { LoaderWorkers = workers, DecodedCacheBytes = decodedCacheBytes ?? DefaultCacheBytes, SkipUnreadableImages = skipUnreadableImages });
+        if (maxImagePixels is < 1) throw new ArgumentOutOfRangeException(nameof(maxImagePixels), maxImagePixels, "maxImagePixels must be at least 1 (default 64 000 000).");
+        return new(_settings with
+        {
+            LoaderWorkers = workers, DecodedCacheBytes = decodedCacheBytes ?? DefaultCacheBytes, SkipUnreadableImages = skipUnreadableImages,
+            MaxImagePixels = maxImagePixels ?? ImageDecoder.DefaultMaxPixels,
+        });
     }
 
     /// <summary>
@@ -195,6 +210,7 @@ public sealed partial class TransferLearner
         public int? LoaderWorkers { get; init; }
         public long DecodedCacheBytes { get; init; } = DefaultCacheBytes;
         public bool SkipUnreadableImages { get; init; }
+        public long MaxImagePixels { get; init; } = ImageDecoder.DefaultMaxPixels;
         public int BootstrapSamples { get; init; } = 1000;
     }
 }

@@ -117,6 +117,25 @@ public sealed class PredictEndpointTests(DemoServerFixture fixture)
             await ErrorAsync(response));
     }
 
+    [SharedTheory(MobileNet, Xray)]
+    [InlineData(12000, 12000, "144")]
+    [InlineData(40000, 40000, "1600")]
+    public async Task A_decompression_bomb_is_refused_with_413_and_the_usual_json_error(int width, int height, string megapixels)
+    {
+        using var client = await ClientAsync();
+        byte[] bomb = BombPng.Create(width, height);
+        Assert.True(bomb.Length < 2048);
+
+        using var response = await client.PostAsync("/predict", Upload(bomb, "bomb.png", "image/png"));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal($"'bomb.png' is {width}×{height} pixels ({megapixels} megapixels), more than the 64 megapixels limit: " +
+            "choose a smaller image (or start the demo with a larger --max-megapixels).", await ErrorAsync(response));
+        // the demo still answers normally afterwards
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
+    }
+
     [SharedFact(MobileNet, Xray)]
     public async Task A_request_announcing_a_body_far_over_the_limit_is_refused_with_413_before_the_body_is_sent()
     {

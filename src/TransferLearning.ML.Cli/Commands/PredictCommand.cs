@@ -14,10 +14,12 @@ internal static class PredictCommand
         var model = CliOptions.Model();
         var images = new Argument<string[]>("images") { Description = "Image files (PNG, JPEG, BMP) or folders of them.", Arity = ArgumentArity.OneOrMore };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per image instead of a table." };
-        var command = new Command("predict", "Classify images with a saved model.") { model, images, json };
+        var maxMegapixels = CliOptions.MaxMegapixels();
+        var command = new Command("predict", "Classify images with a saved model.") { model, images, json, maxMegapixels };
         command.SetAction((parse, cancellationToken) => Task.FromResult(CommandRunner.Run(token =>
         {
             using var loaded = TransferModel.Load(parse.GetValue(model)!);
+            loaded.MaxImagePixels = CliOptions.Pixels(parse.GetValue(maxMegapixels));
             var files = Expand(parse.GetValue(images)!);
             var predictions = loaded.Predict(files, cancellationToken: token);
             if (parse.GetValue(json))

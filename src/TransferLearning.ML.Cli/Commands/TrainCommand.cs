@@ -39,18 +39,19 @@ internal static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Seed of splits, weights, shuffling and augmentation.", DefaultValueFactory = _ => 42 };
         var threads = CliOptions.Threads();
         var checkpoints = new Option<string?>("--checkpoints") { Description = "Checkpoint folder; rerunning the same command resumes an interrupted run." };
-        var skipUnreadable = new Option<bool>("--skip-unreadable") { Description = "Skip (and list) unreadable images instead of stopping." };
+        var skipUnreadable = CliOptions.SkipUnreadable();
+        var maxMegapixels = CliOptions.MaxMegapixels();
         var imageSize = new Option<int?>("--image-size") { Description = "Input side in pixels (e.g. 64 for 28×28 MedMNIST images). Default: the backbone's own (224 for most)." };
 
         var command = new Command("train", "Train a classifier on folder-per-class images; writes model.tlmodel, report.html, metrics.json and history.csv.")
         {
             train, validation, test, mode, headKind, output, epochs, unfreeze, batch, learningRate, headLearningRate, augment, validationFraction,
-            maxPerClass, classes, threshold, seed, threads, checkpoints, skipUnreadable, imageSize,
+            maxPerClass, classes, threshold, seed, threads, checkpoints, skipUnreadable, maxMegapixels, imageSize,
         };
         backbone.AddTo(command);
         command.SetAction((parse, cancellationToken) => Task.FromResult(CommandRunner.Run(token =>
         {
-            string outDirectory = parse.GetValue(output)!;
+            string outDirectory = CliOptions.PrepareOutput(parse.GetValue(output)!, "--out");
             var keep = parse.GetValue(classes)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             int seedValue = parse.GetValue(seed);
             bool skip = parse.GetValue(skipUnreadable);
@@ -67,7 +68,7 @@ internal static class TrainCommand
                 .WithSeed(seedValue)
                 .WithThreads(parse.GetValue(threads))
                 .WithThreshold(CliOptions.Threshold(parse.GetValue(threshold)!))
-                .WithLoader(skipUnreadableImages: skip)
+                .WithLoader(skipUnreadableImages: skip, maxImagePixels: CliOptions.Pixels(parse.GetValue(maxMegapixels)))
                 .WithLogger(logging.CreateLogger("tl"));
             if (validationSet is null)
             {
@@ -120,7 +121,23 @@ internal static class TrainCommand
             var input = parse.GetValue(imageSize) is int size ? model.Preprocessing with { Width = size, Height = size } : model.Preprocessing;
             CommandRunner.Info($"Training [bold]{modeName}[/] on {Markup.Escape(model.Name)}, input {input.Width}×{input.Height}");
             CommandRunner.Info(Markup.Escape($"Backbone {model.Name}: {model.FeatureTensorDescription}; input {input.Describe()}"));
-            var result = TrainingProgressDisplay.Run(progress => learner.Fit(progress, token));
+            TrainingResult result;
+            try
+            {
+                result = TrainingProgressDisplay.Run(progress => learner.Fit(progress, token));
+            }
+            catch (TransferLearning.ML.Onnx.OnnxModelException e) when (e.FilePath is null)
+            {
+                // graphs derived in memory from the backbone carry no file: name the one the user gave
+                throw new TransferLearning.ML.Onnx.OnnxModelException(e.Message, backbone.Named(parse), e.NodeName, e.OpType, e);
+            }
+            catch (TransferLearning.ML.Onnx.Module.OnnxModuleException e)
+            {
+                // fine-tuning compiles the backbone into a TorchSharp module: say which file could not be compiled
+                string file = backbone.Named(parse);
+                throw new TransferLearning.ML.Onnx.OnnxModelException(
+                    e.Message.Contains(file, StringComparison.Ordinal) ? e.Message : $"{file}: {e.Message}", file, innerException: e);
+            }
             RunOutput.Write(outDirectory, result);
             return ExitCodes.Success;
         }, cancellationToken)));

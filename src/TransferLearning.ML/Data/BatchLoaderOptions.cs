@@ -41,6 +41,13 @@ public sealed record BatchLoaderOptions
     public bool SkipUnreadableImages { get; init; }
 
     /// <summary>
+    /// The pixel budget of one image (width × height from its header): a larger image is refused before decoding
+    /// with <see cref="ImageTooLargeException"/> (skipped and listed like any unreadable image with
+    /// <see cref="SkipUnreadableImages"/>). Default <see cref="ImageDecoder.DefaultMaxPixels"/> (64 megapixels).
+    /// </summary>
+    public long MaxImagePixels { get; init; } = ImageDecoder.DefaultMaxPixels;
+
+    /// <summary>
     /// Decode images much larger than the output at a reduced scale that stays at or above the output resolution
     /// (fast and light for large scans). Turn off when an augmentation zooms far into the image (e.g.
     /// <see cref="RandomResizedCrop"/> with small areas on large images) and the full detail matters. Default <c>true</c>.

@@ -81,6 +81,25 @@ public sealed class DecodedImage
         _pixels = exact;
     }
 
+    /// <summary>
+    /// After a large image: replaces a buffer of more than <paramref name="bytes"/> by one of exactly
+    /// <see cref="Length"/> bytes when the image in use needs less than a quarter of it (or drops it when empty).
+    /// </summary>
+    internal void ShrinkIfLarger(int bytes)
+    {
+        if (_pixels.Length <= bytes) return;
+        if (Length == 0) { _pixels = []; return; }
+        Shrink();
+    }
+
+    /// <summary>Drops a scratch buffer larger than <paramref name="bytes"/> (its contents are not needed).</summary>
+    internal void ReleaseIfLarger(int bytes)
+    {
+        if (_pixels.Length <= bytes) return;
+        _pixels = [];
+        Width = Height = Channels = 0;
+    }
+
     /// <summary>Swaps buffers with <paramref name="other"/> (for out-of-place steps without allocation).</summary>
     internal void SwapBuffers(DecodedImage other) => (_pixels, other._pixels) = (other._pixels, _pixels);
 }

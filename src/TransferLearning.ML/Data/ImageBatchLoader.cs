@@ -38,6 +38,7 @@ public sealed class ImageBatchLoader : IDisposable
         options ??= new BatchLoaderOptions();
         if (options.BatchSize < 1) throw new ArgumentException($"BatchLoaderOptions.BatchSize must be at least 1 (got {options.BatchSize}).", nameof(options));
         if (options.WorkerCount < 1) throw new ArgumentException($"BatchLoaderOptions.WorkerCount must be at least 1 (got {options.WorkerCount}).", nameof(options));
+        if (options.MaxImagePixels < 1) throw new ArgumentException($"BatchLoaderOptions.MaxImagePixels must be at least 1 (got {options.MaxImagePixels}; default {ImageDecoder.DefaultMaxPixels}).", nameof(options));
         if (options.PrefetchBatches < 0) throw new ArgumentException($"BatchLoaderOptions.PrefetchBatches must not be negative (got {options.PrefetchBatches}).", nameof(options));
         _dataset = dataset;
         Preprocessing = preprocessing;
@@ -51,7 +52,7 @@ public sealed class ImageBatchLoader : IDisposable
         bool keepPrepared = options.DecodedCacheBytes > 0 && !augments && preparedFits;
         _cache = options.DecodedCacheBytes > 0 && !keepPrepared ? new ImageCache<DecodedImage>(options.DecodedCacheBytes) : null;
         _prepared = keepPrepared ? new ImageCache<float[]>(options.DecodedCacheBytes) : null;
-        _workers = Enumerable.Range(0, options.WorkerCount).Select(_ => new WorkerState(preprocessing)).ToArray();
+        _workers = Enumerable.Range(0, options.WorkerCount).Select(_ => new WorkerState(preprocessing, options.MaxImagePixels)).ToArray();
     }
 
     /// <summary>The preprocessing applied.</summary>
@@ -96,6 +97,7 @@ public sealed class ImageBatchLoader : IDisposable
     /// </summary>
     /// <param name="epoch">The epoch number: with the seed it fixes the order and the augmentation.</param>
     /// <param name="cancellationToken">Stops the epoch.</param>
+    /// <remarks>With <see cref="BatchLoaderOptions.SkipUnreadableImages"/>, a batch whose images were all skipped is not yielded.</remarks>
     /// <exception cref="ImageDataException">An image cannot be read and skipping is off.</exception>
     /// <exception cref="InvalidOperationException">Another epoch of this loader is being read.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
@@ -137,9 +139,16 @@ public sealed class ImageBatchLoader : IDisposable
                 {
                     System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
                 }
+                ImageBatch batch = Assemble(work, b, valuesPerImage);
+                if (batch.Count == 0)
+                {
+                    // every image of the batch was skipped as unreadable: nothing to yield, its buffer is free again
+                    free.Writer.TryWrite(work.Buffer!);
+                    continue;
+                }
                 if (previous is not null) free.Writer.TryWrite(previous.Buffer!);
                 previous = work;
-                yield return Assemble(work, b, valuesPerImage);
+                yield return batch;
             }
         }
         finally
@@ -265,9 +274,9 @@ public sealed class ImageBatchLoader : IDisposable
 
     private readonly record struct SampleJob(BatchWork Work, int Position);
 
-    private sealed class WorkerState(ImagePreprocessing preprocessing)
+    private sealed class WorkerState(ImagePreprocessing preprocessing, long maxPixels)
     {
-        public readonly ImageDecoder Decoder = new();
+        public readonly ImageDecoder Decoder = new(maxPixels);
         public readonly DecodedImage Image = new();
         public readonly Tensorizer Tensorizer = new(preprocessing);
     }

@@ -4,7 +4,7 @@ namespace TransferLearning.ML.Data;
 /// A problem with the images or labels given to the library: an unreadable or missing image, a malformed label
 /// list, an empty class. The message names the file (or option) and says what to do about it.
 /// </summary>
-public sealed class ImageDataException : Exception
+public class ImageDataException : Exception
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="message">What is wrong, naming the file, and what to do.</param>

@@ -8,24 +8,59 @@ namespace TransferLearning.ML.Data;
 /// gray images (8- or 16-bit) stay 1 channel; RGB, palette, CMYK and 16-bit colour become 3 channels; an alpha
 /// channel is composited over black (transparent pixels become black, as a network expecting RGB sees them); the
 /// EXIF orientation is applied. Given an <see cref="ImagePreprocessing"/>, an image at least twice the target size
-/// is decoded at reduced scale (JPEG's DCT scaling, then an integer box filter over streamed rows), so a
-/// 10000×10000 scan never needs its full-size pixels in memory.
+/// is decoded at reduced scale (JPEG's DCT scaling, then an integer box filter over streamed rows), so a large
+/// JPEG scan never needs its full-size pixels in memory (a PNG is decoded whole, then reduced). Images over the
+/// pixel budget (<see cref="MaxPixels"/>, 64 megapixels by default) are refused unless the budget is raised.
 /// </summary>
-/// <remarks>One instance keeps reusable buffers and is not thread-safe: use one decoder per thread.</remarks>
+/// <remarks>
+/// <para>One instance keeps reusable buffers and is not thread-safe: use one decoder per thread.</para>
+/// <para>
+/// Hostile or accidental "decompression bombs" (a few hundred bytes whose header claims 40000×40000 pixels) are
+/// refused from the header, before any pixel is decoded: an image of more than <see cref="MaxPixels"/> pixels
+/// (default <see cref="DefaultMaxPixels"/>, 64 megapixels) raises <see cref="ImageTooLargeException"/>. Buffers
+/// grown past <see cref="RetainedBufferBytes"/> by one large image are given back after it, so one 60-megapixel
+/// scan does not keep a quarter of a gigabyte alive in every decoder.
+/// </para>
+/// </remarks>
 public sealed class ImageDecoder
 {
+    /// <summary>The default pixel budget: 64 megapixels (64 000 000 pixels, e.g. 8000×8000).</summary>
+    public const long DefaultMaxPixels = 64_000_000;
+
+    /// <summary>Reusable buffers larger than this (16 MiB) are released after the decode that needed them.</summary>
+    public const int RetainedBufferBytes = 16 << 20;
+
     private static readonly SKDataReleaseDelegate KeepMemory = static (_, _) => { };
     private byte[] _encoded = [];
     private byte[] _row = [];
     private int[] _sums = [];
     private readonly DecodedImage _scratch = new();
+    private long _maxPixels;
+
+    /// <summary>A decoder with the given pixel budget.</summary>
+    /// <param name="maxPixels">Largest accepted width × height of the encoded image; default <see cref="DefaultMaxPixels"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxPixels"/> is below 1.</exception>
+    public ImageDecoder(long maxPixels = DefaultMaxPixels) => MaxPixels = maxPixels;
+
+    /// <summary>
+    /// The pixel budget: an image whose header gives more than this many pixels (width × height) is refused with
+    /// <see cref="ImageTooLargeException"/> before it is decoded. Default <see cref="DefaultMaxPixels"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set below 1.</exception>
+    public long MaxPixels
+    {
+        get => _maxPixels;
+        set => _maxPixels = value >= 1 ? value
+            : throw new ArgumentOutOfRangeException(nameof(MaxPixels), value, "MaxPixels must be at least 1 (default 64 000 000).");
+    }
 
     /// <summary>Decodes one image into a new <see cref="DecodedImage"/> (convenience; allocates).</summary>
     /// <exception cref="ImageDataException">The image is missing, empty, truncated or not a PNG/JPEG/BMP.</exception>
-    public static DecodedImage DecodeFile(string path, ImagePreprocessing? target = null)
+    /// <exception cref="ImageTooLargeException">The image has more than <paramref name="maxPixels"/> pixels.</exception>
+    public static DecodedImage DecodeFile(string path, ImagePreprocessing? target = null, long maxPixels = DefaultMaxPixels)
     {
         var image = new DecodedImage();
-        new ImageDecoder().Decode(ImageSource.FromFile(path), image, target);
+        new ImageDecoder(maxPixels).Decode(ImageSource.FromFile(path), image, target);
         return image.Clone();
     }
 
@@ -37,21 +72,95 @@ public sealed class ImageDecoder
     /// an integer fraction of its size that stays at or above the target. Default <c>null</c>: full size.
     /// </param>
     /// <exception cref="ImageDataException">The image is missing, empty, truncated or not a PNG/JPEG/BMP.</exception>
+    /// <exception cref="ImageTooLargeException">The header gives more than <see cref="MaxPixels"/> pixels (nothing was decoded).</exception>
     public void Decode(ImageSource source, DecodedImage into, ImagePreprocessing? target = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(into);
+        try
+        {
+            if (source.IsInMemory)
+            {
+                using MemoryHandle pin = source.Bytes.Pin();
+                unsafe { DecodeEncoded(source, (IntPtr)pin.Pointer, source.Bytes.Length, into, target); }
+                return;
+            }
+            int length = ReadFile(source);
+            unsafe
+            {
+                fixed (byte* bytes = _encoded) DecodeEncoded(source, (IntPtr)bytes, length, into, target);
+            }
+        }
+        finally
+        {
+            ReleaseLargeBuffers(into);
+        }
+    }
+
+    /// <summary>Drops scratch buffers grown past <see cref="RetainedBufferBytes"/> and shrinks an oversize output buffer.</summary>
+    private void ReleaseLargeBuffers(DecodedImage into)
+    {
+        if (_encoded.Length > RetainedBufferBytes) _encoded = [];
+        if (_row.Length > RetainedBufferBytes) _row = [];
+        if (_sums.Length * sizeof(int) > RetainedBufferBytes) _sums = [];
+        _scratch.ReleaseIfLarger(RetainedBufferBytes);
+        into.ShrinkIfLarger(RetainedBufferBytes);
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="source"/> exists, is a PNG, JPEG or BMP with a readable header and is within
+    /// <paramref name="maxPixels"/>, reading only the header (no pixel is decoded). Damage after the header
+    /// (a truncated file) is only found by decoding.
+    /// </summary>
+    /// <exception cref="ImageDataException">Missing, empty, not an image, or a damaged header.</exception>
+    /// <exception cref="ImageTooLargeException">The header gives more than <paramref name="maxPixels"/> pixels.</exception>
+    internal static void Probe(ImageSource source, long maxPixels)
+    {
         if (source.IsInMemory)
         {
-            using MemoryHandle pin = source.Bytes.Pin();
-            unsafe { DecodeEncoded(source, (IntPtr)pin.Pointer, source.Bytes.Length, into, target); }
+            new ImageDecoder(maxPixels).ProbeBytes(source, source.Bytes.Span);
             return;
         }
-        int length = ReadFile(source);
-        unsafe
+        try
         {
-            fixed (byte* bytes = _encoded) DecodeEncoded(source, (IntPtr)bytes, length, into, target);
+            using var file = new FileStream(source.Path!, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 4096);
+            if (file.Length == 0) throw Unreadable(source, "empty file, 0 bytes");
+            using var stream = new SKManagedStream(file, disposeManagedStream: false);
+            using SKCodec? codec = SKCodec.Create(stream);
+            if (codec is null)
+            {
+                file.Position = 0;
+                Span<byte> head = stackalloc byte[64];
+                int n = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+                unsafe
+                {
+                    fixed (byte* p = head) throw Unreadable(source, DescribeUnknown((IntPtr)p, n));
+                }
+            }
+            CheckSize(source, codec.Info, maxPixels);
         }
+        catch (FileNotFoundException e) { throw Unreadable(source, "file not found", e); }
+        catch (DirectoryNotFoundException e) { throw Unreadable(source, "folder not found", e); }
+        catch (UnauthorizedAccessException e) { throw Unreadable(source, "access denied", e); }
+        catch (IOException e) { throw Unreadable(source, e.Message, e); }
+    }
+
+    private unsafe void ProbeBytes(ImageSource source, ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length == 0) throw Unreadable(source, "empty file, 0 bytes");
+        fixed (byte* p = bytes)
+        {
+            using SKData data = SKData.Create((IntPtr)p, bytes.Length, KeepMemory);
+            using SKCodec? codec = SKCodec.Create(data);
+            if (codec is null) throw Unreadable(source, DescribeUnknown((IntPtr)p, bytes.Length));
+            CheckSize(source, codec.Info, MaxPixels);
+        }
+    }
+
+    private static void CheckSize(ImageSource source, SKImageInfo info, long maxPixels)
+    {
+        if ((long)info.Width * info.Height > maxPixels || info.Width <= 0 || info.Height <= 0)
+            throw new ImageTooLargeException(source.DisplayName, info.Width, info.Height, maxPixels);
     }
 
     private int ReadFile(ImageSource source)
@@ -86,6 +195,7 @@ public sealed class ImageDecoder
         if (codec is null) throw Unreadable(source, DescribeUnknown(bytes, length));
 
         SKImageInfo info = codec.Info;
+        CheckSize(source, info, MaxPixels);
         SKEncodedOrigin origin = codec.EncodedOrigin;
         bool swapsAxes = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
         int uprightWidth = swapsAxes ? info.Height : info.Width, uprightHeight = swapsAxes ? info.Width : info.Height;

@@ -26,6 +26,17 @@ public sealed record EvaluationOptions
     /// </summary>
     public double? Threshold { get; init; }
 
+    /// <summary>
+    /// When <c>true</c>, an image that cannot be read (damaged, over the model's
+    /// <see cref="Models.TransferModel.MaxImagePixels"/>) is left out of the evaluation, reported once through
+    /// <see cref="ImageSkipped"/> and listed in the report; the metrics count the other images. Default <c>false</c>:
+    /// <see cref="ImageDataException"/> is thrown.
+    /// </summary>
+    public bool SkipUnreadableImages { get; init; }
+
+    /// <summary>Called once for every image left out with <see cref="SkipUnreadableImages"/>. Default <c>null</c>.</summary>
+    public Action<SkippedFile>? ImageSkipped { get; init; }
+
     /// <summary>Images per ONNX Runtime batch. Default 32.</summary>
     public int BatchSize { get; init; } = 32;
 

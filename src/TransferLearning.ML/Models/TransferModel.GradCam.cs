@@ -14,6 +14,8 @@ public sealed partial class TransferModel
     public GradCam CreateGradCam(GradCamOptions? options = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return GradCam.For(this, options);
+        var gradCam = GradCam.For(this, options);
+        gradCam.MaxImagePixels = MaxImagePixels;
+        return gradCam;
     }
 }

@@ -29,7 +29,13 @@ public sealed partial class TransferModel
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var manifest = Manifest with { OnnxSha256 = Convert.ToHexStringLower(SHA256.HashData(_onnx)) };
+        var manifest = Manifest with
+        {
+            OnnxSha256 = Convert.ToHexStringLower(SHA256.HashData(_onnx)),
+            // JSON has no NaN or infinity: an undefined metric (e.g. ROC-AUC of a one-class split) is left out
+            Metrics = Manifest.Metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(m => m.Key, m => m.Value),
+            DecisionThreshold = Manifest.DecisionThreshold is double t && !double.IsFinite(t) ? null : Manifest.DecisionThreshold,
+        };
         AtomicFile.Write(path, file =>
         {
             Stream stream = wrapStream?.Invoke(file) ?? file;

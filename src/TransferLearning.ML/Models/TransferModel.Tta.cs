@@ -30,7 +30,7 @@ public sealed partial class TransferModel
         options.Validate();
         int views = options.TestTimeAugmentationViews + 1, values = Preprocessing.ValuesPerImage, classes = ClassNames.Count;
         var image = new DecodedImage();
-        new ImageDecoder().Decode(source, image, Preprocessing);
+        new ImageDecoder(MaxImagePixels).Decode(source, image, Preprocessing);
         var tensorizer = new Tensorizer(Preprocessing);
         var batch = new float[views * values];
         var augmentation = options.Augmentation ?? Augmentations.Light;
@@ -60,28 +60,41 @@ public sealed partial class TransferModel
     /// Class probabilities of every image of <paramref name="dataset"/>, in dataset order, averaged over the plain
     /// image and <paramref name="views"/> augmented views; view k is epoch k of a loader seeded with <paramref name="seed"/>.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="skipped"/> given, an image that cannot be read (in any view) is reported there once and
+    /// its row is <see cref="float.NaN"/>; otherwise it raises <see cref="ImageDataException"/>.
+    /// </remarks>
     internal float[,] PredictAveragedProbabilities(ImageDataset dataset, int views, AugmentationPipeline augmentation, int seed,
-        int batchSize, CancellationToken cancellationToken)
+        int batchSize, CancellationToken cancellationToken, Action<SkippedFile>? skipped = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         int classes = ClassNames.Count;
         var sums = new double[dataset.Count, classes];
+        var seen = new int[dataset.Count];
+        var reported = new HashSet<string>(StringComparer.Ordinal);
         for (int view = 0; view <= views; view++)
         {
             using var loader = new ImageBatchLoader(dataset, Preprocessing, new BatchLoaderOptions
             {
                 BatchSize = batchSize, Augmentation = view == 0 ? null : augmentation, Seed = seed,
+                MaxImagePixels = MaxImagePixels, SkipUnreadableImages = skipped is not null,
             });
+            if (skipped is not null)
+                loader.ImageSkipped += (_, file) => { lock (reported) if (reported.Add(file.Path)) skipped(file); };
             foreach (var batch in loader.ReadEpoch(view, cancellationToken))
             {
                 float[] output = Run(batch.Buffer.AsSpan(0, batch.Count * Preprocessing.ValuesPerImage), batch.Count);
                 for (int i = 0; i < batch.Count; i++)
+                {
+                    seen[batch.SampleIndices[i]]++;
                     for (int k = 0; k < classes; k++) sums[batch.SampleIndices[i], k] += output[i * classes + k];
+                }
             }
         }
         var probabilities = new float[dataset.Count, classes];
         for (int i = 0; i < dataset.Count; i++)
-            for (int k = 0; k < classes; k++) probabilities[i, k] = (float)(sums[i, k] / (views + 1));
+            for (int k = 0; k < classes; k++)
+                probabilities[i, k] = seen[i] == views + 1 ? (float)(sums[i, k] / (views + 1)) : float.NaN;
         return probabilities;
     }
 }

@@ -67,6 +67,22 @@ public sealed partial class TransferModel : IDisposable
     /// <summary>The library version that trained the model.</summary>
     public string LibraryVersion => Manifest.LibraryVersion;
 
+    /// <summary>
+    /// The pixel budget of one image given to <c>Predict</c> and the evaluation methods (width × height from its
+    /// header): a larger image is refused with <see cref="ImageTooLargeException"/> before any pixel is decoded, so
+    /// a tiny "decompression bomb" costs no memory. Default <see cref="ImageDecoder.DefaultMaxPixels"/> (64 megapixels).
+    /// Not saved with the model.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set below 1.</exception>
+    public long MaxImagePixels
+    {
+        get => Volatile.Read(ref _maxImagePixels);
+        set => Volatile.Write(ref _maxImagePixels, value >= 1 ? value
+            : throw new ArgumentOutOfRangeException(nameof(MaxImagePixels), value, "MaxImagePixels must be at least 1 (default 64 000 000)."));
+    }
+
+    private long _maxImagePixels = ImageDecoder.DefaultMaxPixels;
+
     /// <summary>The model as ONNX bytes (input <c>NCHW</c> float, outputs <c>logits</c> and <c>probabilities</c>).</summary>
     public byte[] ToOnnxBytes() => (byte[])_onnx.Clone();
 
@@ -173,7 +189,8 @@ public sealed partial class TransferModel : IDisposable
 
     /// <summary>Class probabilities of every image of a dataset (labels as the dataset gives them), batched.</summary>
     internal (int[] Labels, float[,] Probabilities, int[] SampleIndices) PredictProbabilities(ImageDataset dataset,
-        int batchSize = 32, AugmentationPipeline? augmentation = null, int epoch = 0, CancellationToken cancellationToken = default)
+        int batchSize = 32, AugmentationPipeline? augmentation = null, int epoch = 0, CancellationToken cancellationToken = default,
+        List<SkippedFile>? skipUnreadable = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         int classes = ClassNames.Count;
@@ -183,8 +200,10 @@ public sealed partial class TransferModel : IDisposable
         int filled = 0;
         using var loader = new ImageBatchLoader(dataset, Preprocessing, new BatchLoaderOptions
         {
-            BatchSize = batchSize, Augmentation = augmentation, Seed = 17,
+            BatchSize = batchSize, Augmentation = augmentation, Seed = 17, MaxImagePixels = MaxImagePixels,
+            SkipUnreadableImages = skipUnreadable is not null,
         });
+        if (skipUnreadable is not null) loader.ImageSkipped += (_, file) => { lock (skipUnreadable) skipUnreadable.Add(file); };
         foreach (var batch in loader.ReadEpoch(epoch, cancellationToken))
         {
             float[] output = Run(batch.Buffer, batch.Count);
@@ -194,6 +213,13 @@ public sealed partial class TransferModel : IDisposable
                 indices[filled] = batch.SampleIndices[i];
                 for (int k = 0; k < classes; k++) probabilities[filled, k] = output[i * classes + k];
             }
+        }
+        if (filled < dataset.Count)
+        {
+            // images were skipped: keep the rows that were predicted
+            var kept = new float[filled, classes];
+            for (int i = 0; i < filled; i++) for (int k = 0; k < classes; k++) kept[i, k] = probabilities[i, k];
+            return (labels[..filled], kept, indices[..filled]);
         }
         return (labels, probabilities, indices);
     }
@@ -222,7 +248,7 @@ public sealed partial class TransferModel : IDisposable
     private PredictionWorkspace Rent()
     {
         if (_workspaces.TryTake(out var workspace)) return workspace;
-        workspace = new PredictionWorkspace(Preprocessing, ClassNames.Count);
+        workspace = new PredictionWorkspace(this, Preprocessing, ClassNames.Count);
         _allWorkspaces.Add(workspace);
         return workspace;
     }
@@ -253,6 +279,7 @@ public sealed partial class TransferModel : IDisposable
     /// </summary>
     private sealed class PredictionWorkspace : IDisposable
     {
+        private readonly TransferModel _model;
         private readonly ImagePreprocessing _preprocessing;
         private readonly ImageDecoder _decoder = new();
         private readonly DecodedImage _image = new();
@@ -260,8 +287,9 @@ public sealed partial class TransferModel : IDisposable
         private readonly float[] _input;
         private readonly float[] _output;
 
-        public PredictionWorkspace(ImagePreprocessing preprocessing, int classes)
+        public PredictionWorkspace(TransferModel model, ImagePreprocessing preprocessing, int classes)
         {
+            _model = model;
             _preprocessing = preprocessing;
             _tensorizer = new Tensorizer(preprocessing);
             _input = GC.AllocateArray<float>(preprocessing.ValuesPerImage, pinned: true);
@@ -282,6 +310,7 @@ public sealed partial class TransferModel : IDisposable
 
         public void Load(ImageSource source, Span<float> destination)
         {
+            _decoder.MaxPixels = _model.MaxImagePixels;
             _decoder.Decode(source, _image, _preprocessing);
             _tensorizer.Write(_image, destination);
         }

@@ -16,22 +16,26 @@ internal sealed record RunContext(
     int LoaderWorkers,
     long DecodedCacheBytes,
     bool SkipUnreadableImages,
+    long MaxImagePixels,
     string? CheckpointDirectory,
     string Fingerprint,
     ILogger Logger)
 {
     public IReadOnlyList<string> ClassNames => Splits.Train.ClassNames;
 
-    public ImageBatchLoader TrainLoader(int batchSize) => new(Splits.Train, Preprocessing, new BatchLoaderOptions
-    {
-        BatchSize = batchSize, Shuffle = true, Seed = Seed, Augmentation = Augmentation.IsEmpty ? null : Augmentation,
-        WorkerCount = LoaderWorkers, DecodedCacheBytes = DecodedCacheBytes, SkipUnreadableImages = SkipUnreadableImages,
-    });
+    /// <summary>Images every loader of this run left out (with <see cref="SkipUnreadableImages"/>).</summary>
+    public SkippedFileLog Skipped { get; } = new();
 
-    public ImageBatchLoader? ValidationLoader(int batchSize) => Splits.Validation.Count == 0 ? null : new(Splits.Validation, Preprocessing,
-        new BatchLoaderOptions
-        {
-            BatchSize = batchSize, Seed = Seed, WorkerCount = LoaderWorkers, DecodedCacheBytes = DecodedCacheBytes,
-            SkipUnreadableImages = SkipUnreadableImages,
-        });
+    /// <summary>The loader settings every loader of the run shares (skip, pixel budget, workers, cache).</summary>
+    public BatchLoaderOptions LoaderOptions(int batchSize) => new()
+    {
+        BatchSize = batchSize, Seed = Seed, WorkerCount = LoaderWorkers, DecodedCacheBytes = DecodedCacheBytes,
+        SkipUnreadableImages = SkipUnreadableImages, MaxImagePixels = MaxImagePixels,
+    };
+
+    public ImageBatchLoader TrainLoader(int batchSize) => Skipped.Watch(new(Splits.Train, Preprocessing,
+        LoaderOptions(batchSize) with { Shuffle = true, Augmentation = Augmentation.IsEmpty ? null : Augmentation }, Logger));
+
+    public ImageBatchLoader? ValidationLoader(int batchSize) => Splits.Validation.Count == 0 ? null
+        : Skipped.Watch(new(Splits.Validation, Preprocessing, LoaderOptions(batchSize), Logger));
 }

@@ -43,6 +43,14 @@ public sealed class TrainingResult
     /// <summary>Test predictions (labels, probabilities, sample indices into <see cref="DatasetSplit.Test"/>), for reports.</summary>
     public (int[] Labels, float[,] Probabilities, int[] SampleIndices)? TestPredictions { get; init; }
 
+    /// <summary>
+    /// Every file the run left out, with the reason: found while reading the sources (not an image, empty, class
+    /// not kept; see <see cref="ImageDataset.Skipped"/>) and, with <c>WithLoader(skipUnreadableImages: true)</c>,
+    /// images no loader could decode (feature extraction, training, validation, the final evaluation). Empty when
+    /// nothing was left out.
+    /// </summary>
+    public IReadOnlyList<SkippedFile> SkippedFiles { get; init; } = [];
+
     /// <summary>Feature-extraction mode: how many feature vectors came from the disk cache and how many were computed.</summary>
     public FeatureCacheStatistics? FeatureCache { get; init; }
 

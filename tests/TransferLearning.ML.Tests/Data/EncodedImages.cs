@@ -54,6 +54,30 @@ public static class EncodedImages
         return output.ToArray();
     }
 
+    /// <summary>
+    /// A "decompression bomb": a few hundred bytes whose IHDR claims <paramref name="width"/>×<paramref name="height"/>
+    /// gray pixels, with the first rows of zeros compressed (the rest of the data is missing, as in a truncated bomb).
+    /// </summary>
+    public static byte[] Bomb(int width, int height)
+    {
+        using var output = new MemoryStream();
+        output.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        var header = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(header, width);
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
+        header[8] = 8;
+        header[9] = 0;
+        WriteChunk(output, "IHDR", header);
+        using (var compressed = new MemoryStream())
+        {
+            using (var zlib = new ZLibStream(compressed, CompressionLevel.SmallestSize, leaveOpen: true))
+                zlib.Write(new byte[(width + 1) * 16]);
+            WriteChunk(output, "IDAT", compressed.ToArray());
+        }
+        WriteChunk(output, "IEND", []);
+        return output.ToArray();
+    }
+
     private static void WriteChunk(Stream output, string type, byte[] data)
     {
         Span<byte> four = stackalloc byte[4];

@@ -5,10 +5,10 @@ namespace TransferLearning.ML.Tests.Data;
 
 public sealed class ImageDecoderTests
 {
-    private static DecodedImage Decode(byte[] bytes, ImagePreprocessing? target = null)
+    private static DecodedImage Decode(byte[] bytes, ImagePreprocessing? target = null, long maxPixels = ImageDecoder.DefaultMaxPixels)
     {
         var image = new DecodedImage();
-        new ImageDecoder().Decode(ImageSource.FromBytes(bytes, "test image"), image, target);
+        new ImageDecoder(maxPixels).Decode(ImageSource.FromBytes(bytes, "test image"), image, target);
         return image;
     }
 
@@ -149,7 +149,8 @@ public sealed class ImageDecoderTests
         byte[] row = new byte[10000];
         Array.Fill(row, (byte)200, 5000, 5000);
         byte[] png = EncodedImages.Png(10000, 10000, 8, 0, _ => row);
-        DecodedImage image = Decode(png, new ImagePreprocessing());
+        // 100 megapixels: over the default 64-megapixel budget, so the budget is raised for this scan
+        DecodedImage image = Decode(png, new ImagePreprocessing(), maxPixels: 100_000_000);
         Assert.Equal((10000, 10000), image.OriginalSize);
         Assert.InRange(image.Width, 224, 447);
         Assert.Equal(image.Width, image.Height);
@@ -163,7 +164,7 @@ public sealed class ImageDecoderTests
         using var bitmap = new SKBitmap(new SKImageInfo(10000, 10000, SKColorType.Gray8, SKAlphaType.Opaque));
         bitmap.Erase(new SKColor(120, 120, 120));
         byte[] jpeg = bitmap.Encode(SKEncodedImageFormat.Jpeg, 80).ToArray();
-        DecodedImage image = Decode(jpeg, new ImagePreprocessing());
+        DecodedImage image = Decode(jpeg, new ImagePreprocessing(), maxPixels: 100_000_000);
         Assert.InRange(image.Width, 224, 447);
         Assert.InRange((int)image[image.Width / 2, image.Height / 2], 117, 123);
     }

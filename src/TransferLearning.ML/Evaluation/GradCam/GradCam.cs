@@ -20,6 +20,13 @@ public sealed class GradCam : IDisposable
     private readonly OnnxModule _module;
     private readonly Func<float[], int> _decide;
     private readonly ImageDecoder _decoder = new();
+
+    /// <summary>
+    /// The pixel budget of the images explained (see <see cref="ImageDecoder.MaxPixels"/>); a Grad-CAM made by
+    /// <see cref="TransferModel.CreateGradCam"/> starts with the model's <see cref="TransferModel.MaxImagePixels"/>.
+    /// Default <see cref="ImageDecoder.DefaultMaxPixels"/>.
+    /// </summary>
+    public long MaxImagePixels { get => _decoder.MaxPixels; set => _decoder.MaxPixels = value; }
     private readonly DecodedImage _decoded = new();
     private readonly Tensorizer _tensorizer;
     private readonly float[] _input;

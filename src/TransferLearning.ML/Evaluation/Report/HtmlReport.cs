@@ -60,6 +60,7 @@ public static class HtmlReport
             body.Add(E("h2", "Figures"), figures);
         }
         if (report.ConfidentlyWrong.Count > 0) body.Add(ReportSections.Examples(report.ConfidentlyWrong));
+        if (report.SkippedFiles.Count > 0) body.Add(ReportSections.Skipped(report.SkippedFiles));
         if (report.Notes.Count > 0)
             body.Add(E("h2", "Notes"), E("ul", report.Notes.Select(n => E("li", n))));
         body.Add(E("footer", "Written by TransferLearning.ML. Metric definitions follow scikit-learn; see docs/metrics-and-report.md."));

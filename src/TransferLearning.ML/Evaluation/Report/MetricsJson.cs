@@ -8,11 +8,44 @@ namespace TransferLearning.ML.Evaluation;
 /// Writes <c>metrics.json</c>: every metric under a camelCase key (<c>accuracy</c>, <c>balancedAccuracy</c>,
 /// <c>rocAuc</c>, <c>prAuc</c>, <c>logLoss</c>, …, <c>perClass</c>, <c>macro</c>, <c>weighted</c>,
 /// <c>confusionMatrix</c> (rows = true class), <c>confidenceIntervals</c>, <c>calibration</c>, <c>threshold</c>),
-/// plus caller-supplied extra top-level entries. Undefined values (NaN) are written as <c>null</c>.
+/// plus caller-supplied extra top-level entries. Undefined values (NaN, infinity) are written as <c>null</c>, and
+/// each undefined top-level metric is explained under <c>undefined</c> (e.g. <c>"rocAuc": "ROC-AUC needs images of
+/// at least two classes; every evaluated image is of class NORMAL"</c>), see <see cref="UndefinedMetrics"/>.
 /// </summary>
 public static class MetricsJson
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>For extra entries: a NaN or infinity anywhere becomes null instead of failing the whole file.</summary>
+    private static readonly JsonSerializerOptions Finite = new(Indented) { Converters = { new FiniteDoubleConverter(), new FiniteFloatConverter() } };
+
+    private sealed class FiniteDoubleConverter : System.Text.Json.Serialization.JsonConverter<double>
+    {
+        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType == JsonTokenType.Null ? double.NaN : reader.GetDouble();
+
+        public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
+        {
+            if (double.IsFinite(value)) writer.WriteNumberValue(value);
+            else writer.WriteNullValue();
+        }
+
+        public override bool HandleNull => true;
+    }
+
+    private sealed class FiniteFloatConverter : System.Text.Json.Serialization.JsonConverter<float>
+    {
+        public override float Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType == JsonTokenType.Null ? float.NaN : reader.GetSingle();
+
+        public override void Write(Utf8JsonWriter writer, float value, JsonSerializerOptions options)
+        {
+            if (float.IsFinite(value)) writer.WriteNumberValue(value);
+            else writer.WriteNullValue();
+        }
+
+        public override bool HandleNull => true;
+    }
 
     /// <summary>Writes the metrics to <paramref name="path"/> atomically (temporary file, then rename).</summary>
     /// <param name="path">Destination, usually <c>metrics.json</c>; its folder is created.</param>
@@ -55,12 +88,23 @@ public static class MetricsJson
             ["confidenceIntervals"] = metrics.ConfidenceIntervals is { } ci ? Intervals(ci) : null,
             ["calibration"] = new JsonArray([.. metrics.Calibration.Select(Bin)]),
         };
+        var undefined = UndefinedMetrics.Reasons(metrics);
+        if (undefined.Count > 0)
+        {
+            var reasons = new JsonObject();
+            foreach (var (key, reason) in undefined)
+            {
+                reasons[key] = reason;
+                root[key] = null;
+            }
+            root["undefined"] = reasons;
+        }
         if (extra is not null)
             foreach (var (key, value) in extra)
             {
                 if (root.ContainsKey(key))
                     throw new ArgumentException($"Extra entry '{key}' would overwrite the metric of that name in metrics.json; rename it.", nameof(extra));
-                root[key] = JsonSerializer.SerializeToNode(value, Indented);
+                root[key] = JsonSerializer.SerializeToNode(value, Finite);
             }
         return root.ToJsonString(Indented);
     }

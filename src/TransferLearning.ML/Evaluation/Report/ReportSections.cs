@@ -23,6 +23,8 @@ internal static class ReportSections
     public static IEnumerable<XElement> Headline(ClassificationMetrics m, string split)
     {
         var ci = m.ConfidenceIntervals;
+        var undefinedNow = UndefinedMetrics.Reasons(m);
+        double Defined(string key, double value) => undefinedNow.ContainsKey(key) ? double.NaN : value;
         var cards = new List<XElement>
         {
             Card("Accuracy", m.Accuracy, ci?.Accuracy, ci),
@@ -31,8 +33,8 @@ internal static class ReportSections
         };
         if (m.IsBinary)
         {
-            cards.Add(Card($"Sensitivity ({m.ClassNames[1]})", m.Sensitivity, ci?.Sensitivity, ci));
-            cards.Add(Card("Specificity", m.Specificity, ci?.Specificity, ci));
+            cards.Add(Card($"Sensitivity ({m.ClassNames[1]})", Defined("sensitivity", m.Sensitivity), undefinedNow.ContainsKey("sensitivity") ? null : ci?.Sensitivity, ci));
+            cards.Add(Card("Specificity", Defined("specificity", m.Specificity), undefinedNow.ContainsKey("specificity") ? null : ci?.Specificity, ci));
             cards.Add(Card("Threshold on P(" + m.ClassNames[1] + ")", m.Threshold ?? double.NaN, null, ci));
         }
         else
@@ -44,6 +46,18 @@ internal static class ReportSections
         yield return E("h2", $"Results on the {split} split");
         yield return E("div", cards).WithClass("cards");
         yield return E("p", $"{Count(m.SampleCount)} images.{level}").WithClass("meta");
+        var undefined = UndefinedMetrics.Reasons(m);
+        if (undefined.Count > 0)
+            yield return E("div", E("p", "Undefined metrics (shown as n/a):"),
+                E("ul", undefined.Select(u => E("li", $"{u.Key}: {u.Value}.")))).WithClass("undefined");
+    }
+
+    public static IEnumerable<XElement> Skipped(IReadOnlyList<Data.SkippedFile> skipped)
+    {
+        yield return E("h2", $"Skipped images ({Count(skipped.Count)})");
+        yield return E("p", "Left out of training and evaluation because they could not be read (SkipUnreadableImages / --skip-unreadable).").WithClass("meta");
+        yield return E("ul", skipped.Take(200).Select(f => E("li", $"{f.Path}: {f.Reason}")));
+        if (skipped.Count > 200) yield return E("p", $"… and {Count(skipped.Count - 200)} more.").WithClass("meta");
     }
 
     private static XElement Card(string name, double value, ConfidenceInterval? interval, BootstrapIntervals? intervals) =>
@@ -70,12 +84,14 @@ internal static class ReportSections
     public static IEnumerable<XElement> MetricsTable(ClassificationMetrics m, string split)
     {
         var ci = m.ConfidenceIntervals;
+        var undefined = UndefinedMetrics.Reasons(m);
+        double Defined(string key, double value) => undefined.ContainsKey(key) ? double.NaN : value;
         var rows = new List<(string Name, double Value, ConfidenceInterval? Ci, string MlNet, string Sklearn)>
         {
             ("Accuracy", m.Accuracy, ci?.Accuracy, "MicroAccuracy", "accuracy_score"),
             ("Balanced accuracy", m.BalancedAccuracy, ci?.BalancedAccuracy, "MacroAccuracy", "balanced_accuracy_score"),
             ("ROC-AUC" + (m.IsBinary ? "" : " (one-vs-rest macro)"), m.RocAuc, ci?.RocAuc, "AreaUnderRocCurve", "roc_auc_score"),
-            ("PR-AUC (average precision)", m.PrAuc, null, "AreaUnderPrecisionRecallCurve", "average_precision_score"),
+            ("PR-AUC (average precision)", Defined("prAuc", m.PrAuc), null, "AreaUnderPrecisionRecallCurve", "average_precision_score"),
             ("Log loss", m.LogLoss, null, "LogLoss", "log_loss"),
             ("Log-loss reduction", m.LogLossReduction, null, "LogLossReduction", ""),
             ("Cohen's kappa", m.CohenKappa, null, "", "cohen_kappa_score"),
@@ -90,8 +106,8 @@ internal static class ReportSections
         if (m.IsBinary)
             rows.InsertRange(3,
             [
-                ($"Sensitivity (recall of {m.ClassNames[1]})", m.Sensitivity, ci?.Sensitivity, "PositiveRecall", "recall_score"),
-                ("Specificity", m.Specificity, ci?.Specificity, "NegativeRecall", ""),
+                ($"Sensitivity (recall of {m.ClassNames[1]})", Defined("sensitivity", m.Sensitivity), undefined.ContainsKey("sensitivity") ? null : ci?.Sensitivity, "PositiveRecall", "recall_score"),
+                ("Specificity", Defined("specificity", m.Specificity), undefined.ContainsKey("specificity") ? null : ci?.Specificity, "NegativeRecall", ""),
                 ($"Precision of {m.ClassNames[1]} (PPV)", m.PositivePrecision, null, "PositivePrecision", "precision_score"),
                 ($"Precision of {m.ClassNames[0]} (NPV)", m.NegativePrecision, null, "NegativePrecision", ""),
                 ($"F1 of {m.ClassNames[1]}", m.F1Score, null, "F1Score", "f1_score"),

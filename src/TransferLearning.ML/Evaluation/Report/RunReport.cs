@@ -32,6 +32,9 @@ public sealed class RunReport
     /// <summary>The most confidently wrong examples, shown most confident first (see <see cref="ConfidentError.Find"/>). Default: empty.</summary>
     public IReadOnlyList<MisclassifiedExample> ConfidentlyWrong { get; init; } = [];
 
+    /// <summary>Images left out because they could not be read (listed in their own section). Default: empty.</summary>
+    public IReadOnlyList<Data.SkippedFile> SkippedFiles { get; init; } = [];
+
     /// <summary>Free-text remarks shown at the end (caveats, data provenance). Default: empty.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 }

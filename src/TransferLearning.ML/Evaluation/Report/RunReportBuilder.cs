@@ -52,6 +52,7 @@ public static class RunReportBuilder
             History = result.History,
             Metrics = result.Metrics,
             ConfidentlyWrong = ConfidentlyWrong(result, onTest, options, cancellationToken),
+            SkippedFiles = result.SkippedFiles,
             Notes = options.Notes,
         };
         var extra = new Dictionary<string, object?>
@@ -62,6 +63,8 @@ public static class RunReportBuilder
             ["bestEpoch"] = result.BestEpoch,
             ["stoppedEarly"] = result.StoppedEarly,
         };
+        if (result.SkippedFiles.Count > 0)
+            extra["skippedFiles"] = result.SkippedFiles.Select(f => new Dictionary<string, string> { ["path"] = f.Path, ["reason"] = f.Reason }).ToArray();
         if (result.ValidationMetrics is { } validation) extra["validation"] = JsonNode.Parse(MetricsJson.ToJson(validation));
         return RunArtifacts.Write(outputDirectory, report, extra, cancellationToken).ReportHtml;
     }
@@ -107,9 +110,9 @@ public static class RunReportBuilder
         options ??= new RunReportOptions();
         options.Validate();
         evaluation ??= new EvaluationOptions();
-        float[,] probabilities = ModelEvaluator.Probabilities(model, data, evaluation, cancellationToken);
-        int[] labels = data.Samples.Select(s => s.Label).ToArray();
-        var metrics = ModelEvaluator.Evaluate(model, data, evaluation, cancellationToken);
+        var skipped = new List<SkippedFile>();
+        var (labels, probabilities, indices) = ModelEvaluator.Score(model, data, evaluation, skipped, cancellationToken);
+        var metrics = ModelEvaluator.Compute(model, labels, probabilities, evaluation, cancellationToken);
         var report = new RunReport
         {
             Title = options.Title ?? $"{model.BackboneName} ({model.Mode}) — evaluation",
@@ -119,11 +122,14 @@ public static class RunReportBuilder
             Configuration = [.. model.TrainingOptions, new("decisionThreshold", model.DecisionThreshold?.ToString(CultureInfo.InvariantCulture) ?? "argmax"),
                 new("testTimeAugmentationViews", evaluation.TtaViews.ToString(CultureInfo.InvariantCulture))],
             Metrics = metrics,
-            ConfidentlyWrong = ConfidentlyWrong(model, data, labels, probabilities, Enumerable.Range(0, data.Count).ToArray(),
+            ConfidentlyWrong = ConfidentlyWrong(model, data, labels, probabilities, indices,
                 metrics.Threshold ?? 0.5, options, cancellationToken),
+            SkippedFiles = [.. data.Skipped, .. skipped],
             Notes = options.Notes,
         };
         var extra = new Dictionary<string, object?> { ["evaluatedSplit"] = "test", ["mode"] = model.Mode, ["backbone"] = model.BackboneName };
+        if (report.SkippedFiles.Count > 0)
+            extra["skippedFiles"] = report.SkippedFiles.Select(f => new Dictionary<string, string> { ["path"] = f.Path, ["reason"] = f.Reason }).ToArray();
         return RunArtifacts.Write(outputDirectory, report, extra, cancellationToken).ReportHtml;
     }
 
@@ -136,7 +142,7 @@ public static class RunReportBuilder
         if (set.Count == 0) return [];
         var (labels, probabilities, indices) = onTest && result.TestPredictions is { } test
             ? test
-            : result.Model.PredictProbabilities(set, cancellationToken: cancellationToken);
+            : result.Model.PredictProbabilities(set, cancellationToken: cancellationToken, skipUnreadable: []);
         double threshold = result.Metrics?.Threshold ?? result.Model.DecisionThreshold ?? 0.5;
         return ConfidentlyWrong(result.Model, set, labels, probabilities, indices, threshold, options, cancellationToken);
     }
@@ -149,7 +155,7 @@ public static class RunReportBuilder
         if (errors.Count == 0) return [];
 
         var names = model.ClassNames;
-        var decoder = new ImageDecoder();
+        var decoder = new ImageDecoder(model.MaxImagePixels);
         var scratch = new DecodedImage();
         using GradCam? gradCam = options.IncludeGradCam ? model.CreateGradCam(new GradCamOptions { TargetLayer = options.GradCamLayer }) : null;
         var examples = new List<MisclassifiedExample>(errors.Count);

@@ -54,7 +54,7 @@ internal static class TrainingCheckpoint
         }
         catch (Exception e) when (e is InvalidDataException or IOException or JsonException or ArgumentException)
         {
-            throw new InvalidDataException($"The checkpoint {path} cannot be resumed: {e.Message}.", e);
+            throw new InvalidDataException($"The checkpoint {path} cannot be resumed: {e.Message.TrimEnd('.')}.", e);
         }
     }
 
@@ -86,7 +86,7 @@ internal static class TrainingCheckpoint
         }
         catch (Exception e) when (e is InvalidDataException or IOException or JsonException or ArgumentException)
         {
-            throw new InvalidDataException($"The checkpoint {path} cannot be resumed: {e.Message}.", e);
+            throw new InvalidDataException($"The checkpoint {path} cannot be resumed: {e.Message.TrimEnd('.')}.", e);
         }
     }
 

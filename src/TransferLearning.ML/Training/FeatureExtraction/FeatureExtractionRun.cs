@@ -30,7 +30,8 @@ internal static class FeatureExtractionRun
         using var ort = new OnnxRuntimeFeatureExtractor(graph, new OnnxRuntimeOptions { IntraOpThreads = context.Threads });
         var cache = new FeatureCache(options.CacheDirectory ?? FeatureCache.DefaultRoot(), backbone.Sha256,
             PreprocessingKey(context), pool ? "gap:" + backbone.Features.Name : backbone.Features.Name, ort.FeatureLength);
-        var extractor = new FeatureExtractor(ort, cache, context.Preprocessing, options.ExtractionBatchSize, context.Seed, context.Logger);
+        var extractor = new FeatureExtractor(ort, cache, context.Preprocessing, options.ExtractionBatchSize, context.Seed, context.Logger,
+            context.LoaderOptions(options.ExtractionBatchSize), context.Skipped);
 
         int views = 1 + (context.Augmentation.IsEmpty ? 0 : options.AugmentedViews);
         var train = extractor.Extract(context.Splits.Train, views, context.Augmentation, "train", progress, cancellationToken);

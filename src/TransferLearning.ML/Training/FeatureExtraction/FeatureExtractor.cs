@@ -11,20 +11,25 @@ namespace TransferLearning.ML.Training.FeatureExtraction;
 /// pipeline, seeded per (seed, view, image).
 /// </summary>
 internal sealed class FeatureExtractor(OnnxRuntimeFeatureExtractor extractor, FeatureCache cache, ImagePreprocessing preprocessing,
-    int batchSize, int seed, ILogger logger)
+    int batchSize, int seed, ILogger logger, BatchLoaderOptions? loaderOptions = null, SkippedFileLog? skipped = null)
 {
     public int Width => extractor.FeatureLength;
 
     /// <summary>Counts of the last <see cref="Extract"/>: vectors read from the cache and computed.</summary>
     public (int FromCache, int Computed) LastCounts { get; private set; }
 
+    /// <summary>
+    /// Features of every image of <paramref name="dataset"/>; with <see cref="BatchLoaderOptions.SkipUnreadableImages"/>
+    /// an image that cannot be read (in any view) is left out of the matrix and recorded in the run's skipped files.
+    /// </summary>
     public FeatureMatrix Extract(ImageDataset dataset, int views, AugmentationPipeline? augmentation, string splitName,
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
+        var unreadable = new HashSet<int>();
         int width = extractor.FeatureLength;
         var values = new float[(long)views * dataset.Count * width];
         var labels = dataset.Samples.Select(s => s.Label).ToArray();
-        string[] keys = ImageContentKeys.Compute(dataset, cancellationToken);
+        string[] keys = ImageContentKeys.Compute(dataset, cancellationToken, loaderOptions?.SkipUnreadableImages == true);
         int fromCache = 0, computed = 0;
         var clock = Stopwatch.StartNew();
 
@@ -38,10 +43,18 @@ internal sealed class FeatureExtractor(OnnxRuntimeFeatureExtractor extractor, Fe
             }
             if (missing.Count == 0) continue;
 
-            using var loader = new ImageBatchLoader(dataset.Subset(missing), preprocessing, new BatchLoaderOptions
+            var subset = dataset.Subset(missing);
+            using var loader = new ImageBatchLoader(subset, preprocessing, (loaderOptions ?? new BatchLoaderOptions()) with
             {
-                BatchSize = batchSize, Seed = seed, Augmentation = view == 0 ? null : augmentation,
-            });
+                BatchSize = batchSize, Seed = seed, Augmentation = view == 0 ? null : augmentation, Shuffle = false,
+                DecodedCacheBytes = 0,
+            }, logger);
+            loader.ImageSkipped += (_, file) =>
+            {
+                skipped?.Add(file);
+                int sample = missing[subset.Samples.Select((s, k) => (s, k)).First(p => p.s.Source.DisplayName == file.Path).k];
+                lock (unreadable) unreadable.Add(sample);
+            };
             var features = new float[batchSize * width];
             int done = 0, batches = loader.Count, batchNumber = 0;
             // the view number is the loader's epoch, so each augmented view draws other transforms
@@ -63,6 +76,16 @@ internal sealed class FeatureExtractor(OnnxRuntimeFeatureExtractor extractor, Fe
             }
         }
         LastCounts = (fromCache, computed);
+        if (unreadable.Count > 0)
+        {
+            int[] kept = Enumerable.Range(0, dataset.Count).Where(i => !unreadable.Contains(i)).ToArray();
+            var compact = new float[(long)views * kept.Length * width];
+            for (int view = 0; view < views; view++)
+                for (int j = 0; j < kept.Length; j++)
+                    values.AsSpan((view * dataset.Count + kept[j]) * width, width).CopyTo(compact.AsSpan((view * kept.Length + j) * width, width));
+            logger.LogWarning("Features of {Split}: {Count} unreadable image(s) left out", splitName, unreadable.Count);
+            return new FeatureMatrix(compact, kept.Select(i => labels[i]).ToArray(), kept.Length, width, views);
+        }
         logger.LogInformation("Features of {Split}: {Cached} from cache, {Computed} computed ({Views} view(s) per image) in {Seconds:F1}s",
             splitName, fromCache, computed, views, clock.Elapsed.TotalSeconds);
         return new FeatureMatrix(values, labels, dataset.Count, width, views);
