@@ -133,8 +133,8 @@ public sealed class TlFailureTests(ITestOutputHelper log) : IDisposable
     private string Out(string name) => Path.Combine(_work.Path, name);
 
     private (int Exit, string Error) Train(string weights, string mode, params string[] more) =>
-        Tl(["train", "--train", Images(), "--weights", weights, "--mode", mode, "--epochs", "1", "--unfreeze", "0", "--batch-size", "4",
-            "--threads", "1", "--val-fraction", "0.25", "--augment", "none", "--out", Out("run-" + Guid.NewGuid().ToString("N")), .. more]);
+        Tl(["train", "--train", Images(), "--weights", weights, "--mode", mode, "--epochs", "1", .. (mode == "finetune" ? new[] { "--unfreeze", "0" } : []),
+            "--batch-size", "4", "--threads", "1", "--val-fraction", "0.25", "--augment", "none", "--out", Out("run-" + Guid.NewGuid().ToString("N")), .. more]);
 
     [Fact]
     public void An_unsupported_operator_names_the_operator_and_is_an_input_error()
