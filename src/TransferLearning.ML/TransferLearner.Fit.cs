@@ -24,6 +24,9 @@ public sealed partial class TransferLearner
     /// <exception cref="InvalidOperationException">No images were given.</exception>
     /// <exception cref="ArgumentException">An option is out of range or does not fit the data or backbone; the message says what to change.</exception>
     /// <exception cref="ImageDataException">An image cannot be read (unless unreadable images are skipped).</exception>
+    /// <exception cref="Onnx.OnnxModelException">Before the first epoch (preflight): ONNX Runtime refuses the feature
+    /// graph or the classifier graph (backbone plus the untrained head), or that graph cannot be built or does not give
+    /// [1, classes] for one training image; the message names the cause.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public TrainingResult Fit(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {

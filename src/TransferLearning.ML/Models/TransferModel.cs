@@ -253,14 +253,17 @@ public sealed partial class TransferModel : IDisposable
         return workspace;
     }
 
-    private InferenceSession CreateSession()
+    private InferenceSession CreateSession() => CreateSession(_onnx, Environment.ProcessorCount);
+
+    /// <summary>A session on a classifier graph with the options every model uses (also the training preflight's).</summary>
+    internal static InferenceSession CreateSession(byte[] onnx, int intraOpThreads)
     {
         using var options = Onnx.QuantizedKernelPrecision.Apply(new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            IntraOpNumThreads = Environment.ProcessorCount,
+            IntraOpNumThreads = intraOpThreads,
         });
-        return new InferenceSession(_onnx, options);
+        return new InferenceSession(onnx, options);
     }
 
     /// <inheritdoc />

@@ -38,6 +38,10 @@ internal static class FineTuneRun
             throw new ArgumentException(
                 $"{backbone.Name} is a quantised (int8) graph: its blocks can run frozen but their trained weights cannot be written back " +
                 "into int8 operators. Use ExtractFeatures(), FineTune with UnfreezeLastBlocks = 0 (head only), or the float model.");
+        // preflight: what the end of the run needs, built now (the classifier graph with the untrained head)
+        RunPreflight.CheckClassifier(context, module.IsQuantized ? featureGraph.Proto : module.ToOnnx(), head,
+            1 + backbone.Features.Shape.Length, module.InputName, RunPreflight.ReadOneBatch(data.TrainLoader, cancellationToken),
+            $"TorchSharp module of {backbone.Name} built ({blocks} blocks)");
         if (fromScratch) Reinitialize(module, data.TrainLoader, context);
         NetworkTrainer.Phase[] phases = fromScratch
             ? [new("scratch", options.Epochs, int.MaxValue, options.LearningRate)]

@@ -27,7 +27,28 @@ internal static class FeatureExtractionRun
                                         "(HeadOptions.Linear) or use FeatureHeadKind.Neural.");
         OnnxModel features = backbone.FeatureGraphFor(context.Preprocessing.Height, context.Preprocessing.Width);
         OnnxModel graph = pool ? WithGlobalAveragePool(features) : features;
-        using var ort = new OnnxRuntimeFeatureExtractor(graph, new OnnxRuntimeOptions { IntraOpThreads = context.Threads });
+        OnnxRuntimeFeatureExtractor ort;
+        try
+        {
+            ort = new OnnxRuntimeFeatureExtractor(graph, new OnnxRuntimeOptions { IntraOpThreads = context.Threads });
+        }
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e)
+        {
+            throw new OnnxModelException(
+                $"ONNX Runtime refuses the feature graph of {backbone.Name} (cut at {backbone.Features.Name}), so no feature can be " +
+                $"extracted: {e.Message}", innerException: e);
+        }
+        using var _ = ort;
+        int rank = ort.FeatureShape.Length + 1;
+        OnnxModel exported = rank is 2 or 4 ? graph : Flattened(graph);
+        int exportedRank = rank is 2 or 4 ? rank : 2;
+        // preflight, before the (long) extraction: one training batch, and the classifier graph the run will export
+        // (with an untrained head of the same shape) opened in ONNX Runtime and run on one image
+        using (var preflightLoader = context.TrainLoader(options.ExtractionBatchSize))
+        using (var untrained = new ClassifierHead([ort.FeatureLength], context.ClassNames.Count, head with { Pooling = HeadPooling.Flatten }, context.Seed))
+            RunPreflight.CheckClassifier(context, exported.Proto, untrained, exportedRank, graph.Inputs[0].Name,
+                RunPreflight.ReadOneBatch(preflightLoader, cancellationToken),
+                $"ONNX Runtime session of the feature graph of {backbone.Name} opened ({ort.FeatureLength} features per image)");
         var cache = new FeatureCache(options.CacheDirectory ?? FeatureCache.DefaultRoot(), backbone.Sha256,
             PreprocessingKey(context), pool ? "gap:" + backbone.Features.Name : backbone.Features.Name, ort.FeatureLength);
         var extractor = new FeatureExtractor(ort, cache, context.Preprocessing, options.ExtractionBatchSize, context.Seed, context.Logger,
@@ -48,10 +69,7 @@ internal static class FeatureExtractionRun
             : new FeatureHeadTrainer(options, context.ClassNames, context.Logger)
                 .Run(classifier, train, validation, context.ClassWeights, context.Seed, progress, cancellationToken);
 
-        int rank = ort.FeatureShape.Length + 1;
-        var model = rank is 2 or 4
-            ? ClassifierGraphBuilder.Append(graph.Proto, classifier, featureRank: rank)
-            : ClassifierGraphBuilder.Append(Flattened(graph).Proto, classifier, featureRank: 2);
+        var model = ClassifierGraphBuilder.Append(exported.Proto, classifier, featureRank: exportedRank);
         return new RunOutcome(model.ToByteArray(), graph.Inputs[0].Name, run, extraction,
             new FeatureCacheStatistics(fromCache, computed, cache.Directory));
     }
