@@ -80,13 +80,16 @@ public sealed partial class TransferLearner
                 DecisionThreshold = classNames.Count == 2 ? 0.5 : null,
             };
             var evaluationClock = Stopwatch.StartNew();
-            using var draft = new TransferModel(outcome.ClassifierOnnx, manifest) { MaxImagePixels = s.MaxImagePixels };
+            using var draft = new TransferModel(outcome.ClassifierOnnx, manifest) { MaxImagePixels = s.MaxImagePixels, IntraOpThreads = s.Threads };
+            // the learner's seed, loader workers and skip setting, not the model's defaults
+            var evaluationLoader = context.LoaderOptions(batchSize: 32) with { DecodedCacheBytes = 0 };
             // the evaluation reads the same images with the same loader settings as training: an image the loaders
             // skipped is skipped here too (and one that only now fails to read is skipped and listed) instead of
             // failing the run after all epochs
             var evaluationSkips = s.SkipUnreadableImages ? new List<SkippedFile>() : null;
             var validation = splits.Validation.Count > 0
-                ? draft.PredictProbabilities(splits.Validation, cancellationToken: cancellationToken, skipUnreadable: evaluationSkips) : default;
+                ? draft.PredictProbabilities(splits.Validation, cancellationToken: cancellationToken, skipUnreadable: evaluationSkips,
+                    loaderOptions: evaluationLoader) : default;
             double? threshold = manifest.DecisionThreshold;
             if (classNames.Count == 2 && splits.Validation.Count > 0)
                 threshold = s.Threshold.Choose(validation.Labels, EnumerateColumn(validation.Probabilities, 1));
@@ -95,7 +98,8 @@ public sealed partial class TransferLearner
             ClassificationMetrics? validationMetrics = splits.Validation.Count > 0 && validation.Labels.Length > 0
                 ? MetricsCalculator.Compute(validation.Labels, validation.Probabilities, classNames, metricsOptions) : null;
             (int[] Labels, float[,] Probabilities, int[] SampleIndices)? test = splits.Test.Count > 0
-                ? draft.PredictProbabilities(splits.Test, cancellationToken: cancellationToken, skipUnreadable: evaluationSkips) : null;
+                ? draft.PredictProbabilities(splits.Test, cancellationToken: cancellationToken, skipUnreadable: evaluationSkips,
+                    loaderOptions: evaluationLoader) : null;
             if (evaluationSkips is not null) foreach (var file in evaluationSkips) context.Skipped.Add(file);
             ClassificationMetrics? testMetrics = test is { } t && t.Labels.Length > 0
                 ? MetricsCalculator.Compute(t.Labels, t.Probabilities, classNames, metricsOptions) : null;
@@ -123,7 +127,7 @@ public sealed partial class TransferLearner
                 DecisionThreshold = threshold,
                 ThresholdPolicy = classNames.Count == 2 ? s.Threshold.Describe() : "argmax",
                 Metrics = recorded,
-            }) { MaxImagePixels = s.MaxImagePixels };
+            }) { MaxImagePixels = s.MaxImagePixels, IntraOpThreads = s.Threads };
             var skippedFiles = splits.Train.Skipped.Concat(splits.Validation.Skipped).Concat(splits.Test.Skipped)
                 .Concat(context.Skipped.Files).DistinctBy(f => f.Path).ToArray();
             if (context.Skipped.Files.Count > 0)

@@ -16,6 +16,14 @@ public struct AugmentationRandom
         _state = Mix(state ^ (ulong)(uint)sampleIndex);
     }
 
+    /// <summary>A generator for one image of one epoch, named by a stable identity (e.g. a content hash) rather than its index.</summary>
+    internal AugmentationRandom(int seed, int epoch, ulong identity)
+    {
+        ulong state = Mix((ulong)(uint)seed ^ 0x9E3779B97F4A7C15UL);
+        state = Mix(state ^ (ulong)(uint)epoch);
+        _state = Mix(state ^ 0xD1B54A32D192ED03UL ^ identity);
+    }
+
     /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {

@@ -56,4 +56,11 @@ public sealed record BatchLoaderOptions
 
     /// <summary>Leave out a last, smaller batch. Default <c>false</c>.</summary>
     public bool DropLast { get; init; }
+
+    /// <summary>
+    /// A stable identity per image of the loader's dataset (by sample index), used instead of the sample index to
+    /// seed its augmentation: feature extraction seeds a view by (seed, view, image content), so the same image is
+    /// augmented alike whichever other images a run still had to compute. <c>null</c>: the sample index.
+    /// </summary>
+    internal IReadOnlyList<ulong>? AugmentationIdentities { get; init; }
 }

@@ -39,6 +39,8 @@ public sealed class ImageBatchLoader : IDisposable
         if (options.BatchSize < 1) throw new ArgumentException($"BatchLoaderOptions.BatchSize must be at least 1 (got {options.BatchSize}).", nameof(options));
         if (options.WorkerCount < 1) throw new ArgumentException($"BatchLoaderOptions.WorkerCount must be at least 1 (got {options.WorkerCount}).", nameof(options));
         if (options.MaxImagePixels < 1) throw new ArgumentException($"BatchLoaderOptions.MaxImagePixels must be at least 1 (got {options.MaxImagePixels}; default {ImageDecoder.DefaultMaxPixels}).", nameof(options));
+        if (options.AugmentationIdentities is { } ids && ids.Count != dataset.Count)
+            throw new ArgumentException($"BatchLoaderOptions.AugmentationIdentities has {ids.Count} entries for {dataset.Count} images.", nameof(options));
         if (options.PrefetchBatches < 0) throw new ArgumentException($"BatchLoaderOptions.PrefetchBatches must not be negative (got {options.PrefetchBatches}).", nameof(options));
         _dataset = dataset;
         Preprocessing = preprocessing;
@@ -212,7 +214,9 @@ public sealed class ImageBatchLoader : IDisposable
                             image = state.Image;
                             cache?.TryAdd(index, image.Length, image, static decoded => decoded.Clone());
                         }
-                        state.Tensorizer.Write(image, slice, Options.Augmentation, new AugmentationRandom(Options.Seed, epoch, index));
+                        state.Tensorizer.Write(image, slice, Options.Augmentation, Options.AugmentationIdentities is { } identities
+                            ? new AugmentationRandom(Options.Seed, epoch, identities[index])
+                            : new AugmentationRandom(Options.Seed, epoch, index));
                         prepared?.TryAdd(index, (long)slice.Length * sizeof(float), (work.Buffer, offset, slice.Length),
                             static s => s.Buffer.AsSpan(s.offset, s.Length).ToArray());
                     }

@@ -83,6 +83,35 @@ public sealed partial class TransferModel : IDisposable
 
     private long _maxImagePixels = ImageDecoder.DefaultMaxPixels;
 
+    /// <summary>
+    /// The intra-op threads of the model's ONNX Runtime session. Default <see cref="Environment.ProcessorCount"/> for
+    /// a loaded model; a model returned by <c>TransferLearner.Fit</c> starts with the learner's
+    /// <c>WithThreads</c> count. The session is created at the first prediction: set this before it. Not saved
+    /// with the model.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set below 1.</exception>
+    /// <exception cref="InvalidOperationException">Set to another value after the session was created.</exception>
+    public int IntraOpThreads
+    {
+        get => Volatile.Read(ref _intraOpThreads);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(IntraOpThreads));
+            lock (_onnx)
+            {
+                if (value != _intraOpThreads && _session.IsValueCreated)
+                    throw new InvalidOperationException(
+                        $"IntraOpThreads is {_intraOpThreads} and the ONNX Runtime session already exists (a prediction ran); set it before the first prediction.");
+                Volatile.Write(ref _intraOpThreads, value);
+            }
+        }
+    }
+
+    private int _intraOpThreads = Environment.ProcessorCount;
+
+    /// <summary>The intra-op thread count the session was created with; null before the first prediction.</summary>
+    internal int? SessionIntraOpThreads { get; private set; }
+
     /// <summary>The model as ONNX bytes (input <c>NCHW</c> float, outputs <c>logits</c> and <c>probabilities</c>).</summary>
     public byte[] ToOnnxBytes() => (byte[])_onnx.Clone();
 
@@ -188,9 +217,12 @@ public sealed partial class TransferModel : IDisposable
     }
 
     /// <summary>Class probabilities of every image of a dataset (labels as the dataset gives them), batched.</summary>
+    /// <remarks><c>loaderOptions</c> gives the loader's seed (of the augmentation, when one is given), workers and
+    /// decoding choices, e.g. the learner's in <c>Fit</c>; batch size, augmentation, pixel budget and skipping are
+    /// set here. Default: <see cref="BatchLoaderOptions"/>'s defaults.</remarks>
     internal (int[] Labels, float[,] Probabilities, int[] SampleIndices) PredictProbabilities(ImageDataset dataset,
         int batchSize = 32, AugmentationPipeline? augmentation = null, int epoch = 0, CancellationToken cancellationToken = default,
-        List<SkippedFile>? skipUnreadable = null)
+        List<SkippedFile>? skipUnreadable = null, BatchLoaderOptions? loaderOptions = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         int classes = ClassNames.Count;
@@ -198,9 +230,9 @@ public sealed partial class TransferModel : IDisposable
         var indices = new int[dataset.Count];
         var probabilities = new float[dataset.Count, classes];
         int filled = 0;
-        using var loader = new ImageBatchLoader(dataset, Preprocessing, new BatchLoaderOptions
+        using var loader = new ImageBatchLoader(dataset, Preprocessing, (loaderOptions ?? new BatchLoaderOptions()) with
         {
-            BatchSize = batchSize, Augmentation = augmentation, Seed = 17, MaxImagePixels = MaxImagePixels,
+            BatchSize = batchSize, Augmentation = augmentation, Shuffle = false, DropLast = false, MaxImagePixels = MaxImagePixels,
             SkipUnreadableImages = skipUnreadable is not null,
         });
         if (skipUnreadable is not null) loader.ImageSkipped += (_, file) => { lock (skipUnreadable) skipUnreadable.Add(file); };
@@ -253,7 +285,14 @@ public sealed partial class TransferModel : IDisposable
         return workspace;
     }
 
-    private InferenceSession CreateSession() => CreateSession(_onnx, Environment.ProcessorCount);
+    private InferenceSession CreateSession()
+    {
+        int threads;
+        lock (_onnx) threads = _intraOpThreads;
+        var session = CreateSession(_onnx, threads);
+        SessionIntraOpThreads = threads;
+        return session;
+    }
 
     /// <summary>A session on a classifier graph with the options every model uses (also the training preflight's).</summary>
     internal static InferenceSession CreateSession(byte[] onnx, int intraOpThreads)

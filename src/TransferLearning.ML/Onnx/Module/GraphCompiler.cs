@@ -127,6 +127,7 @@ internal static class GraphCompiler
             for (int i = 0; i < node.Input.Count; i++)
                 if (context.HasInput(i) && !context.StaticInputs[i] && context.InputRoles[i] != ParameterRole.Other)
                     roles.TryAdd(node.Input[i], context.InputRoles[i]);
+        HashSet<string> trainable = TrainableInitializers(builds, roles, initializers, producers);
 
         int Slot(string name, SlotKind kind)
         {
@@ -157,11 +158,9 @@ internal static class GraphCompiler
                         $"Node '{node.Name}' ({node.OpType}) reads graph input '{name}', which has no initializer and is " +
                         $"not the module's input '{inputName}'. Give it a value (an initializer) or pass it as OnnxModuleOptions.InputName.");
                 ParameterRole role = roles.GetValueOrDefault(name);
-                bool trainable = initializers.ContainsKey(name) && TensorData.IsFloatingPoint(value)
-                    && role is not (ParameterRole.RunningMean or ParameterRole.RunningVariance);
                 Tensor tensor = TensorData.ToTorch(value);
                 if (tensor.is_floating_point() && tensor.dtype != ScalarType.Float32) tensor = tensor.to_type(ScalarType.Float32);
-                if (trainable)
+                if (trainable.Contains(name) && TensorData.IsFloatingPoint(value))
                 {
                     int slot = Slot(name, SlotKind.Parameter);
                     parameters.Add(new GraphParameter(name, new Parameter(tensor, requires_grad: true), role, derived: false) { Slot = slot });
@@ -226,6 +225,69 @@ internal static class GraphCompiler
             Buffers = buffers,
             KeptNodes = sorted,
         };
+    }
+
+    /// <summary>The roles that make an initializer a trained weight or bias.</summary>
+    private static bool IsWeightRole(ParameterRole role) => role is ParameterRole.ConvWeight or ParameterRole.LinearWeight
+        or ParameterRole.LinearWeightTransposed or ParameterRole.Bias or ParameterRole.NormScale or ParameterRole.NormBias;
+
+    /// <summary>Operators that pass a weight on unchanged but for its layout (torch.onnx's shared-weight Identity, a reshaped bias).</summary>
+    private static readonly HashSet<string> LayoutOnly = new(StringComparer.Ordinal)
+    {
+        "Identity", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten",
+    };
+
+    /// <summary>
+    /// The initializers that train: those a parameterised operator reads as a weight or bias (Conv weight and bias,
+    /// Gemm B and C, a constant MatMul operand, BatchNormalization scale and bias), directly or through layout-only
+    /// nodes, and the bias added to a MatMul with a constant weight (Keras Dense, torch Linear on 3-d input).
+    /// Every other initializer (scalars feeding Mul/Add/Div, normalisation constants inside the graph, running
+    /// statistics) stays a constant. Fills in the Bias role of such MatMul biases.
+    /// </summary>
+    private static HashSet<string> TrainableInitializers(
+        List<(NodeProto Node, IOnnxOperator Op, OperatorBuildContext Context)> builds, Dictionary<string, ParameterRole> roles,
+        Dictionary<string, TensorProto> initializers, Dictionary<string, NodeProto> producers)
+    {
+        var trainable = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (node, _, context) in builds)
+            for (int i = 0; i < node.Input.Count; i++)
+                if (context.HasInput(i) && !context.StaticInputs[i] && IsWeightRole(context.InputRoles[i]))
+                    trainable.Add(node.Input[i]);
+        ThroughLayoutNodes(builds, trainable);
+        // initializers and their layout-only copies: a MatMul reading one of them as a weight is a dense layer
+        var weights = new HashSet<string>(initializers.Keys, StringComparer.Ordinal);
+        foreach (var (node, _, _) in builds)
+            if (LayoutOnly.Contains(node.OpType) && node.Input.Count > 0 && weights.Contains(node.Input[0])) weights.Add(node.Output[0]);
+        foreach (var (node, _, _) in builds)
+        {
+            if (node.OpType != "Add" || node.Input.Count != 2) continue;
+            for (int i = 0; i < 2; i++)
+            {
+                string bias = node.Input[i], other = node.Input[1 - i];
+                if (initializers.ContainsKey(bias) && !weights.Contains(other)
+                    && producers.TryGetValue(other, out NodeProto? producer) && producer.OpType == "MatMul"
+                    && producer.Input.Any(n => trainable.Contains(n) && weights.Contains(n)))
+                {
+                    trainable.Add(bias);
+                    roles.TryAdd(bias, ParameterRole.Bias);
+                }
+            }
+        }
+        ThroughLayoutNodes(builds, trainable);
+        trainable.IntersectWith(initializers.Keys);
+        return trainable;
+    }
+
+    /// <summary>Marks the source of a layout-only node whose output trains as trainable too (last nodes first).</summary>
+    private static void ThroughLayoutNodes(List<(NodeProto Node, IOnnxOperator Op, OperatorBuildContext Context)> builds, HashSet<string> trainable)
+    {
+        for (int n = builds.Count - 1; n >= 0; n--)
+        {
+            NodeProto node = builds[n].Node;
+            if (LayoutOnly.Contains(node.OpType) && node.Input.Count > 0 && trainable.Contains(node.Output[0])
+                && !builds[n].Context.StaticInputs[0])
+                trainable.Add(node.Input[0]);
+        }
     }
 
     /// <summary>

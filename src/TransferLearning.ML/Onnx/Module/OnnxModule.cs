@@ -8,8 +8,10 @@ using static TorchSharp.torch;
 namespace TransferLearning.ML.Onnx.Module;
 
 /// <summary>
-/// An ONNX CNN executed as a trainable TorchSharp module: every float initializer is a named
-/// <see cref="Parameter"/>, the graph runs node by node with libtorch operators, and gradients flow end to end.
+/// An ONNX CNN executed as a trainable TorchSharp module: the weights and biases of its parameterised layers
+/// (Conv, Gemm, MatMul with a constant operand, BatchNormalization scale and bias) are named
+/// <see cref="Parameter"/>s, every other initializer (running statistics, scalars and normalisation constants
+/// feeding Add/Mul/Div, shapes) a buffer that never trains; the graph runs node by node with libtorch operators, and gradients flow end to end.
 /// Use it to fine-tune a pretrained ONNX backbone (unfreeze its last <see cref="Blocks"/>), to train the same
 /// architecture from scratch (<see cref="ReinitializeParameters"/>), and write the result back as ONNX
 /// (<see cref="ToOnnx"/>). See docs/onnx-module.md for the supported operators.

@@ -77,7 +77,9 @@ internal static class FeatureExtractionRun
     private static string PreprocessingKey(RunContext context)
     {
         var p = context.Preprocessing;
-        return $"{p.Width}x{p.Height}|{p.ResizeMode}|{string.Join(",", p.Normalization.Mean)}|{string.Join(",", p.Normalization.Std)}|{p.ChannelOrder}|{p.Channels}|aug:{context.Augmentation}|seed:{context.Seed}";
+        return $"{p.Width}x{p.Height}|{p.ResizeMode}|{string.Join(",", p.Normalization.Mean)}|{string.Join(",", p.Normalization.Std)}|{p.ChannelOrder}|{p.Channels}|aug:{context.Augmentation}|seed:{context.Seed}"
+            // augmented views are seeded by image content since issue #17: views cached by the old scheme are not reused
+            + (context.Augmentation.IsEmpty ? "" : "|views:content");
     }
 
     private static OnnxModel WithGlobalAveragePool(OnnxModel model) => AppendToOutput(model, "GlobalAveragePool", "features/gap");

@@ -8,7 +8,8 @@ namespace TransferLearning.ML.Training.FeatureExtraction;
 /// <summary>
 /// Frozen-backbone features of a dataset, from the on-disk cache where present and through ONNX Runtime for the
 /// rest (written to the cache as they are computed). View 0 is the plain image; views 1..K are augmented with the
-/// pipeline, seeded per (seed, view, image).
+/// pipeline, seeded per (seed, view, image content): an image's views do not depend on which other images were
+/// already cached, so warm-cache, cold-cache and resumed runs compute the same features.
 /// </summary>
 internal sealed class FeatureExtractor(OnnxRuntimeFeatureExtractor extractor, FeatureCache cache, ImagePreprocessing preprocessing,
     int batchSize, int seed, ILogger logger, BatchLoaderOptions? loaderOptions = null, SkippedFileLog? skipped = null)
@@ -30,6 +31,7 @@ internal sealed class FeatureExtractor(OnnxRuntimeFeatureExtractor extractor, Fe
         var values = new float[(long)views * dataset.Count * width];
         var labels = dataset.Samples.Select(s => s.Label).ToArray();
         string[] keys = ImageContentKeys.Compute(dataset, cancellationToken, loaderOptions?.SkipUnreadableImages == true);
+        ulong[] identities = keys.Select(Identity).ToArray();
         int fromCache = 0, computed = 0;
         var clock = Stopwatch.StartNew();
 
@@ -47,7 +49,7 @@ internal sealed class FeatureExtractor(OnnxRuntimeFeatureExtractor extractor, Fe
             using var loader = new ImageBatchLoader(subset, preprocessing, (loaderOptions ?? new BatchLoaderOptions()) with
             {
                 BatchSize = batchSize, Seed = seed, Augmentation = view == 0 ? null : augmentation, Shuffle = false,
-                DecodedCacheBytes = 0,
+                DecodedCacheBytes = 0, AugmentationIdentities = missing.Select(i => identities[i]).ToArray(),
             }, logger);
             loader.ImageSkipped += (_, file) =>
             {
@@ -90,4 +92,9 @@ internal sealed class FeatureExtractor(OnnxRuntimeFeatureExtractor extractor, Fe
             splitName, fromCache, computed, views, clock.Elapsed.TotalSeconds);
         return new FeatureMatrix(values, labels, dataset.Count, width, views);
     }
+
+    /// <summary>The augmentation identity of an image: 64 bits of the hash of its cache key (its content hash).</summary>
+    internal static ulong Identity(string key) =>
+        System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(
+            System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
 }

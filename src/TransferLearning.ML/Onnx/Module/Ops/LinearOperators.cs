@@ -39,6 +39,8 @@ internal static class LinearOperators
     private static IOnnxOperator MatMul(OperatorBuildContext context)
     {
         context.SetRole(1, ParameterRole.LinearWeightTransposed);
+        // a constant left operand (y = W x) is the weight, laid out [out, in]
+        if (context.Constant(0) is not null && context.Constant(1) is null) context.SetRole(0, ParameterRole.LinearWeight);
         var kind = context.Constant(1) is not null ? OperatorKind.Linear : OperatorKind.Other;
         return new DelegateOperator(kind, (in NodeInputs x, in OperatorRunContext _) => x[0].matmul(x[1]));
     }
