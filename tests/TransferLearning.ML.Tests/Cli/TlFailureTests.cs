@@ -1,4 +1,3 @@
-using System.Reflection;
 using Google.Protobuf;
 using SkiaSharp;
 using Xunit.Abstractions;
@@ -25,37 +24,9 @@ public sealed class TlFailureTests(ITestOutputHelper log) : IDisposable
 
     private (int Exit, string Output, string Error) Run(params string[] args)
     {
-        var r = RunTl(args);
+        var r = TlRunner.Run(args);
         log.WriteLine($"tl {string.Join(' ', args.Select(a => a.StartsWith(_work.Path, StringComparison.Ordinal) ? "…" + a[_work.Path.Length..] : a))}\n→ exit {r.Exit}\n{r.Error}");
         return r;
-    }
-
-    private static (int Exit, string Output, string Error) RunTl(params string[] args)
-    {
-        var previousOut = Console.Out;
-        var previousError = Console.Error;
-        var previousAnsi = Spectre.Console.AnsiConsole.Console;
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(error);
-        Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
-        {
-            Out = new Spectre.Console.AnsiConsoleOutput(output),
-        });
-        try
-        {
-            var entry = Assembly.Load("tl").EntryPoint!;
-            object? result = entry.Invoke(null, [args]);
-            int exit = result is Task<int> task ? task.GetAwaiter().GetResult() : (int)result!;
-            return (exit, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(previousOut);
-            Console.SetError(previousError);
-            Spectre.Console.AnsiConsole.Console = previousAnsi;
-        }
     }
 
     /// <summary>Asserts the documented shape of a failure: the code, one "tl: error:" line, no stack trace, the given words.</summary>
