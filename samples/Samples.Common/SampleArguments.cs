@@ -12,6 +12,13 @@ namespace TransferLearning.ML.Samples;
 /// <param name="Seed">Seed of everything random.</param>
 public sealed record SampleArguments(string Backbone, string? Weights, string Data, int? Epochs, string Output, int? MaxImagesPerClass, int Seed)
 {
+    /// <summary>
+    /// <see cref="TransferLearning.ML.Data.ImageDatasetOptions.GroupPattern"/> for the data: the patient from the file
+    /// name, so that splits keep a patient's images together (the Kermany pattern by default for the chest X-ray
+    /// samples; <c>--group-pattern none</c> turns it off).
+    /// </summary>
+    public string? GroupPattern { get; init; }
+
     /// <summary>Values of the sample's own extra options, by option name.</summary>
     public IReadOnlyDictionary<string, string?> Extra { get; init; } = new Dictionary<string, string?>();
 
@@ -29,13 +36,22 @@ public sealed record SampleArguments(string Backbone, string? Weights, string Da
         var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => defaultOutput };
         var maxPerClass = new Option<int?>("--max-per-class") { Description = "Use at most this many images per class (quick runs)." };
         var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 42 };
-        var root = new RootCommand(description) { backbone, weights, data, epochs, output, maxPerClass, seed };
+        string? defaultGroups = defaultData.StartsWith("kermany-cxr", StringComparison.Ordinal)
+            ? TransferLearning.ML.Data.ImageDatasetOptions.KermanyPatientPattern : null;
+        var groupPattern = new Option<string?>("--group-pattern")
+        {
+            Description = "Regular expression whose first group, matched on each file name, names the patient; splits keep a patient's " +
+                          $"images on one side. 'none' turns it off. Default: {defaultGroups ?? "none"}.",
+            DefaultValueFactory = _ => defaultGroups,
+        };
+        var root = new RootCommand(description) { backbone, weights, data, epochs, output, maxPerClass, seed, groupPattern };
         foreach (var option in extra) root.Options.Add(option);
         SampleArguments? parsed = null;
         root.SetAction(r => parsed = new SampleArguments(r.GetValue(backbone)!, r.GetValue(weights), r.GetValue(data)!, r.GetValue(epochs),
             r.GetValue(output)!, r.GetValue(maxPerClass), r.GetValue(seed))
         {
             Extra = extra.ToDictionary(o => o.Name, o => r.GetValue(o)),
+            GroupPattern = r.GetValue(groupPattern) is { } pattern && !pattern.Equals("none", StringComparison.OrdinalIgnoreCase) ? pattern : null,
         });
         exitCode = root.Parse(args).Invoke();
         return parsed;

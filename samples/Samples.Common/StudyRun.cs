@@ -39,6 +39,7 @@ public static class StudyRun
         return ImageDataset.FromFolder(folder, new ImageDatasetOptions
         {
             Classes = classes, ClassNames = classNames, MaxImagesPerClass = arguments.MaxImagesPerClass, Seed = arguments.Seed,
+            GroupPattern = arguments.GroupPattern,
         });
     }
 

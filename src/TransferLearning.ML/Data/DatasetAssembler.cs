@@ -27,6 +27,7 @@ internal static class DatasetAssembler
             kept = entries.Where(e => wanted.Contains(e.ClassName));
         }
         List<DatasetEntry> list = kept.ToList();
+        if (options.GroupPattern is { Length: > 0 } pattern) list = WithGroupsFromFileNames(list, pattern);
 
         IReadOnlyList<string> classNames;
         if (options.ClassNames is { } given)
@@ -65,5 +66,29 @@ internal static class DatasetAssembler
             dataset = new ImageDataset(classNames, capped.Samples, skipped);
         }
         return dataset;
+    }
+
+    /// <summary>Each entry's group from its file name by <see cref="ImageDatasetOptions.GroupPattern"/>.</summary>
+    private static List<DatasetEntry> WithGroupsFromFileNames(List<DatasetEntry> entries, string pattern)
+    {
+        System.Text.RegularExpressions.Regex regex;
+        try { regex = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.CultureInvariant); }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"ImageDatasetOptions.GroupPattern '{pattern}' is not a valid regular expression: {e.Message}", e);
+        }
+        var grouped = new List<DatasetEntry>(entries.Count);
+        foreach (DatasetEntry entry in entries)
+        {
+            string name = Path.GetFileNameWithoutExtension(entry.Source.Path ?? entry.Source.DisplayName);
+            var match = regex.Match(name);
+            if (!match.Success)
+                throw new ImageDataException(
+                    $"{entry.Source.DisplayName}: its file name does not match ImageDatasetOptions.GroupPattern '{pattern}', so its " +
+                    "group (patient) is unknown. Widen the pattern or rename the file.", entry.Source.DisplayName);
+            string group = match.Groups.Count > 1 && match.Groups[1].Success ? match.Groups[1].Value : match.Value;
+            grouped.Add(entry with { Group = group });
+        }
+        return grouped;
     }
 }

@@ -37,4 +37,20 @@ public sealed record ImageDatasetOptions
     /// Default <c>false</c>: one class raises <see cref="ImageDataException"/>, since a classifier needs two.
     /// </summary>
     public bool AllowSingleClass { get; init; }
+
+    /// <summary>
+    /// A regular expression matched against each image's file name (without folder and extension) whose first
+    /// capture group — or the whole match when it has none — names the image's <see cref="ImageSample.Group"/>,
+    /// typically the patient, so that <see cref="ImageDataset.Split"/> and <see cref="ImageDataset.StratifiedKFold"/> keep a
+    /// patient's images on one side. Default <c>null</c>: no groups from file names (a CSV's group column still
+    /// applies). A file whose name does not match is an <see cref="ImageDataException"/> naming it.
+    /// See <see cref="KermanyPatientPattern"/>.
+    /// </summary>
+    public string? GroupPattern { get; init; }
+
+    /// <summary>
+    /// <see cref="GroupPattern"/> for the Kermany et al. chest X-rays: <c>personN_bacteria_M</c> / <c>personN_virus_M</c>
+    /// belong to patient <c>personN</c>, <c>IM-N-M</c> and <c>NORMAL2-IM-N-M</c> to <c>IM-N</c> / <c>NORMAL2-IM-N</c>.
+    /// </summary>
+    public const string KermanyPatientPattern = @"^(person\d+|(?:NORMAL\d+-)?IM-\d+)";
 }
