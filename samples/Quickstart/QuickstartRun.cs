@@ -36,7 +36,8 @@ public static class QuickstartRun
             .WithThreshold(ThresholdPolicy.Youden)
             .ExtractFeatures(new FeatureExtractionOptions { Epochs = arguments.Epochs ?? 60 })
             .Fit(new ExtractionProgress());
-        Console.WriteLine($"features: {result.FeatureCache}");
+        if (result.FeatureCache is { } cache)
+            Console.WriteLine($"features: {cache.FromCache} from the cache, {cache.Computed} computed ({cache.Directory})");
         StudyRun.Finish("Quickstart — chest X-ray, MobileNetV2 features", result, arguments);
         return 0;
     });
