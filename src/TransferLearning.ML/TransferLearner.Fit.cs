@@ -60,12 +60,23 @@ public sealed partial class TransferLearner
             var context = new RunContext(s.Backbone, splits, preprocessing, s.Augmentation, classWeights, s.Seed, s.Threads,
                 s.LoaderWorkers ?? Environment.ProcessorCount, s.DecodedCacheBytes, s.SkipUnreadableImages,
                 s.MaxImagePixels, s.CheckpointDirectory, Fingerprint(s, splits, configuration), s.Logger);
-            RunOutcome outcome = s.Mode switch
+            RunOutcome outcome;
+            try
             {
-                TrainingMode.FeatureExtraction => FeatureExtractionRun.Execute(context, s.Features, s.Head ?? s.Features.Head, progress, cancellationToken),
-                TrainingMode.FromScratch => FineTuneRun.Execute(context, s.ScratchOptions.AsFineTune() with { Head = s.Head ?? s.ScratchOptions.Head }, true, progress, cancellationToken),
-                _ => FineTuneRun.Execute(context, s.FineTuneOptions with { Head = s.Head ?? s.FineTuneOptions.Head }, false, progress, cancellationToken),
-            };
+                outcome = s.Mode switch
+                {
+                    TrainingMode.FeatureExtraction => FeatureExtractionRun.Execute(context, s.Features, s.Head ?? s.Features.Head, progress, cancellationToken),
+                    TrainingMode.FromScratch => FineTuneRun.Execute(context, s.ScratchOptions.AsFineTune() with { Head = s.Head ?? s.ScratchOptions.Head }, true, progress, cancellationToken),
+                    _ => FineTuneRun.Execute(context, s.FineTuneOptions with { Head = s.Head ?? s.FineTuneOptions.Head }, false, progress, cancellationToken),
+                };
+            }
+            catch (Exception e) when (e is TypeInitializationException or NotSupportedException or DllNotFoundException
+                                       && e.ToString().Contains("TorchSharp", StringComparison.Ordinal)
+                                       && Runtime.NativeLoadDiagnosis.TorchSharpLoadFailure() is { } cause)
+            {
+                // TorchSharp blames a missing backend package whatever the cause: say what the loader said
+                throw new InvalidOperationException($"TorchSharp's native library could not be loaded. {cause}", e);
+            }
             TimeSpan trained = total.Elapsed;
 
             var manifest = new ModelManifest

@@ -35,9 +35,11 @@ public static class EnvironmentCheck
         catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException)
         {
             throw new InvalidOperationException(
-                "TorchSharp's native library (libtorch) could not be loaded. An application must reference a libtorch " +
-                "backend package, e.g. libtorch-cpu-linux-x64 2.10.0 or TorchSharp-cpu 0.107.0, next to TransferLearning.ML. " +
-                "Inner error: " + e.Message, e);
+                "TorchSharp's native library (libtorch) could not be loaded. " +
+                (NativeLoadDiagnosis.TorchSharpLoadFailure() ??
+                 "An application must reference a libtorch backend package, e.g. libtorch-cpu-linux-x64 2.10.0 or " +
+                 "TorchSharp-cpu 0.107.0, next to TransferLearning.ML.") +
+                " TorchSharp said: " + e.Message, e);
         }
 
         float[] onnxResult;
