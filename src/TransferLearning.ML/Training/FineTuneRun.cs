@@ -38,11 +38,15 @@ internal static class FineTuneRun
             throw new ArgumentException(
                 $"{backbone.Name} is a quantised (int8) graph: its blocks can run frozen but their trained weights cannot be written back " +
                 "into int8 operators. Use ExtractFeatures(), FineTune with UnfreezeLastBlocks = 0 (head only), or the float model.");
-        // preflight: what the end of the run needs, built now (the classifier graph with the untrained head)
-        RunPreflight.CheckClassifier(context, module.IsQuantized ? featureGraph.Proto : module.ToOnnx(), head,
-            1 + backbone.Features.Shape.Length, module.InputName, RunPreflight.ReadOneBatch(data.TrainLoader, cancellationToken),
-            $"TorchSharp module of {backbone.Name} built ({blocks} blocks)");
-        if (fromScratch) Reinitialize(module, data.TrainLoader, context);
+        // one read of epoch 0's first batch (epoch 0 is never trained on) serves the preflight and the initialisation
+        using (var epochZero = data.TrainLoader.ReadEpoch(0, cancellationToken).GetEnumerator())
+        {
+            Data.ImageBatch? first = epochZero.MoveNext() ? epochZero.Current : null;
+            // preflight: what the end of the run needs, built now (the classifier graph with the untrained head)
+            RunPreflight.CheckClassifier(context, module.IsQuantized ? featureGraph.Proto : module.ToOnnx(), head,
+                1 + backbone.Features.Shape.Length, module.InputName, first, $"TorchSharp module of {backbone.Name} built ({blocks} blocks)");
+            if (fromScratch) Reinitialize(module, first, context);
+        }
         NetworkTrainer.Phase[] phases = fromScratch
             ? [new("scratch", options.Epochs, int.MaxValue, options.LearningRate)]
             : [new("head", options.HeadEpochs, 0, options.LearningRate), new("finetune", options.Epochs, options.UnfreezeLastBlocks, options.FineTuneLearningRate)];
@@ -72,13 +76,15 @@ internal static class FineTuneRun
     /// export) they are then scaled to unit output variance on one training batch, or the signal would vanish
     /// through a deep network and nothing would train.
     /// </summary>
-    private static void Reinitialize(OnnxModule module, Data.ImageBatchLoader trainLoader, RunContext context)
+    private static void Reinitialize(OnnxModule module, Data.ImageBatch? batch, RunContext context)
     {
         module.ReinitializeParameters(context.Seed);
         if (module.HasBatchNormalization) return;
+        if (batch is not { Count: > 0 })
+            throw new Data.ImageDataException(
+                $"Training {context.Backbone.Name} from scratch needs one readable training batch to scale its fresh weights (LSUV), " +
+                "but every image of the first batch was skipped as unreadable.");
         using var scope = TorchSharp.torch.NewDisposeScope();
-        // epoch 0 is never trained on (epochs count from 1): its first batch is a seeded, augmented sample
-        Data.ImageBatch batch = trainLoader.ReadEpoch(0).First();
         var (images, _) = BatchTensors.From(batch);
         int layers = module.ScaleInitializationToUnitVariance(images);
         context.Logger.LogInformation(

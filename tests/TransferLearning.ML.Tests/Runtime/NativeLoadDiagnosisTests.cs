@@ -54,9 +54,10 @@ public sealed class NativeLoadDiagnosisTests
         string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } custom
             ? custom : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         string unpatched = Path.Combine(packages, "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
-        if (!OperatingSystem.IsLinux() || !File.Exists(unpatched)) return; // nothing to reproduce with
-        bool runtimeHasVersion = File.ReadAllText("/usr/lib/x86_64-linux-gnu/libstdc++.so.6", System.Text.Encoding.Latin1)
-            .Contains("GLIBCXX_3.4.32", StringComparison.Ordinal);
+        string? runtime = new[] { "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/lib64/libstdc++.so.6" }
+            .FirstOrDefault(File.Exists);
+        if (!OperatingSystem.IsLinux() || !File.Exists(unpatched) || runtime is null) return; // nothing to reproduce with here
+        bool runtimeHasVersion = File.ReadAllText(runtime, System.Text.Encoding.Latin1).Contains("GLIBCXX_3.4.32", StringComparison.Ordinal);
         string folder = Directory.CreateTempSubdirectory("tl-native-").FullName;
         try
         {
