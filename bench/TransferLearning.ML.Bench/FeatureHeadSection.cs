@@ -6,7 +6,7 @@ using System.Text;
 using System.Text.Json;
 using TransferLearning.ML.Backbones;
 using TransferLearning.ML.Data;
-using TransferLearning.ML.Evaluation;
+using TransferLearning.ML.Metrics;
 using TransferLearning.ML.Training;
 
 namespace TransferLearning.ML.Bench;

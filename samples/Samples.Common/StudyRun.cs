@@ -2,8 +2,8 @@ using System.Globalization;
 using Spectre.Console;
 using TransferLearning.ML.Backbones;
 using TransferLearning.ML.Data;
-using TransferLearning.ML.Evaluation;
 using TransferLearning.ML.Models;
+using TransferLearning.ML.Reporting;
 using TransferLearning.ML.Training;
 
 namespace TransferLearning.ML.Samples;

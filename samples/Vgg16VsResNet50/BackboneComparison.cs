@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
 using TransferLearning.ML.Data;
-using TransferLearning.ML.Evaluation;
+using TransferLearning.ML.Metrics;
 using TransferLearning.ML.Training;
 
 namespace TransferLearning.ML.Samples;

@@ -1,5 +1,5 @@
 using TransferLearning.ML.Data;
-using TransferLearning.ML.Evaluation;
+using TransferLearning.ML.Interpretability;
 using TransferLearning.ML.Models;
 
 namespace TransferLearning.ML.WebDemo;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using TransferLearning.ML.Backbones;
 using TransferLearning.ML.Data;
+using TransferLearning.ML.Metrics;
 using TransferLearning.ML.Training;
 
 namespace TransferLearning.ML.Cli;

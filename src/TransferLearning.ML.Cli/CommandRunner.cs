@@ -40,7 +40,7 @@ internal static class CommandRunner
             "cannot extract features. Export the model with its weights (e.g. torch.onnx.export(..., export_params=True))."),
         OnnxModelException onnx when onnx.FilePath is { } file && !onnx.Message.Contains(file, StringComparison.Ordinal) =>
             (ExitCodes.InputError, $"{file}: {CliWords(OneLine(onnx.Message))}"),
-        ImageDataException or ModelFileException or OnnxModelException or TransferLearning.ML.Onnx.Module.OnnxModuleException
+        ImageDataException or ModelFileException or OnnxModelException or TransferLearning.ML.Onnx.OnnxModuleException
             or FileNotFoundException or DirectoryNotFoundException => (ExitCodes.InputError, CliWords(e.Message)),
         InvalidDataException => (ExitCodes.InputError, CliWords(OneLine(e.Message)) +
             (e.Message.Contains("checkpoint", StringComparison.OrdinalIgnoreCase)

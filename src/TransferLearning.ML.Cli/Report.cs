@@ -1,4 +1,4 @@
-using TransferLearning.ML.Evaluation;
+using TransferLearning.ML.Reporting;
 using TransferLearning.ML.Training;
 
 namespace TransferLearning.ML.Cli;

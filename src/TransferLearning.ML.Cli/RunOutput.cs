@@ -1,6 +1,6 @@
 using System.Globalization;
 using Spectre.Console;
-using TransferLearning.ML.Evaluation;
+using TransferLearning.ML.Metrics;
 using TransferLearning.ML.Training;
 
 namespace TransferLearning.ML.Cli;

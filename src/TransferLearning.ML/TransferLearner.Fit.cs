@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using TransferLearning.ML.Data;
-using TransferLearning.ML.Evaluation;
+using TransferLearning.ML.Metrics;
 using TransferLearning.ML.Models;
 using TransferLearning.ML.Training;
 using TransferLearning.ML.Training.FeatureExtraction;

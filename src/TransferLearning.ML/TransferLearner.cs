@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TransferLearning.ML.Backbones;
 using TransferLearning.ML.Data;
+using TransferLearning.ML.Metrics;
 using TransferLearning.ML.Training;
 using TransferLearning.ML.Training.Heads;
 

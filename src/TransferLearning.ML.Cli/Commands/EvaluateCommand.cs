@@ -1,6 +1,7 @@
 using System.CommandLine;
 using TransferLearning.ML.Evaluation;
 using TransferLearning.ML.Models;
+using TransferLearning.ML.Reporting;
 
 namespace TransferLearning.ML.Cli.Commands;
 

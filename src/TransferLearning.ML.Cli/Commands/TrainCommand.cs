@@ -3,7 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using TransferLearning.ML.Data;
-using TransferLearning.ML.Evaluation;
+using TransferLearning.ML.Onnx;
 using TransferLearning.ML.Training;
 
 namespace TransferLearning.ML.Cli.Commands;
@@ -131,7 +131,7 @@ internal static class TrainCommand
                 // graphs derived in memory from the backbone carry no file: name the one the user gave
                 throw new TransferLearning.ML.Onnx.OnnxModelException(e.Message, backbone.Named(parse), e.NodeName, e.OpType, e);
             }
-            catch (TransferLearning.ML.Onnx.Module.OnnxModuleException e)
+            catch (TransferLearning.ML.Onnx.OnnxModuleException e)
             {
                 // fine-tuning compiles the backbone into a TorchSharp module: say which file could not be compiled
                 string file = backbone.Named(parse);

@@ -1,4 +1,5 @@
 using TransferLearning.ML.Data;
+using TransferLearning.ML.Metrics;
 using TransferLearning.ML.Models;
 
 namespace TransferLearning.ML.Evaluation;

@@ -1,4 +1,5 @@
 using TransferLearning.ML.Data;
+using TransferLearning.ML.Metrics;
 
 namespace TransferLearning.ML.Models;
 

@@ -1,8 +1,9 @@
 using TransferLearning.ML.Data;
+using TransferLearning.ML.Interpretability;
 
 namespace TransferLearning.ML.Models;
 
-/// <summary>Options of <see cref="TransferModel.Predict(ImageSource, PredictionOptions)"/>: test-time augmentation and Grad-CAM.</summary>
+/// <summary>Options of <see cref="TransferModel.Predict(ImageSource, PredictionOptions)"/>: test-time augmentation (Grad-CAM: <c>Interpretability.TransferModelGradCamExtensions.Explain</c>).</summary>
 public sealed record PredictionOptions
 {
     /// <summary>
@@ -17,12 +18,6 @@ public sealed record PredictionOptions
 
     /// <summary>Seed of the views: view k of an image is always the same for the same seed. Default 0.</summary>
     public int Seed { get; init; }
-
-    /// <summary>Whether to compute a Grad-CAM heatmap of the predicted class. Default <c>false</c>.</summary>
-    public bool IncludeGradCam { get; init; }
-
-    /// <summary>The tensor Grad-CAM explains. Default <c>null</c>: the last convolutional map (see <see cref="Evaluation.GradCamOptions.TargetLayer"/>).</summary>
-    public string? GradCamLayer { get; init; }
 
     internal void Validate()
     {

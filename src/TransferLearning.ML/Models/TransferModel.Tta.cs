@@ -5,23 +5,22 @@ namespace TransferLearning.ML.Models;
 
 public sealed partial class TransferModel
 {
-    /// <summary>Classifies the image file at <paramref name="path"/> with test-time augmentation and/or Grad-CAM.</summary>
+    /// <summary>Classifies the image file at <paramref name="path"/> with test-time augmentation.</summary>
     /// <exception cref="ImageDataException">The file is missing or not a readable image.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public PredictionDetails Predict(string path, PredictionOptions options) => Predict(ImageSource.FromFile(path), options);
 
     /// <summary>
     /// Classifies an image with test-time augmentation (the mean of the probabilities of the plain image and
-    /// <see cref="PredictionOptions.TestTimeAugmentationViews"/> seeded augmented views, run as one batch) and,
-    /// when asked for, the Grad-CAM heatmap of the predicted class. With default options it equals
+    /// <see cref="PredictionOptions.TestTimeAugmentationViews"/> seeded augmented views, run as one batch). With
+    /// default options it equals
     /// <see cref="Predict(ImageSource)"/>.
     /// </summary>
     /// <param name="source">The encoded image.</param>
-    /// <param name="options">Views, augmentation, seed and Grad-CAM.</param>
+    /// <param name="options">Views, augmentation and seed.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ImageDataException">The image is not readable.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    /// <remarks>Grad-CAM compiles the model into a TorchSharp module on every call; for many images use <see cref="CreateGradCam"/> once.</remarks>
     public PredictionDetails Predict(ImageSource source, PredictionOptions options)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -47,13 +46,7 @@ public sealed partial class TransferModel
             mean[k] = (float)(sum / views);
         }
         Prediction prediction = ToPrediction(mean);
-        GradCamResult? cam = null;
-        if (options.IncludeGradCam)
-        {
-            using var gradCam = CreateGradCam(new GradCamOptions { TargetLayer = options.GradCamLayer });
-            cam = gradCam.Compute(source, prediction.LabelIndex);
-        }
-        return new PredictionDetails(prediction, views, cam);
+        return new PredictionDetails(prediction, views);
     }
 
     /// <summary>

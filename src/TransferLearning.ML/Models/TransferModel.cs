@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using Microsoft.ML.OnnxRuntime;
 using SkiaSharp;
 using TransferLearning.ML.Data;
+using TransferLearning.ML.Metrics;
 using TransferLearning.ML.Onnx;
+using TransferLearning.ML.Training.Heads;
 
 namespace TransferLearning.ML.Models;
 
@@ -15,7 +17,7 @@ public sealed partial class TransferModel : IDisposable
 {
     private readonly byte[] _onnx;
     private readonly Lazy<InferenceSession> _session;
-    private static readonly string[] s_outputNames = [ClassifierGraphBuilder.ProbabilitiesOutput];
+    private static readonly string[] s_outputNames = [ClassifierOutputs.Probabilities];
     private readonly ConcurrentBag<PredictionWorkspace> _workspaces = [];
     private readonly ConcurrentBag<PredictionWorkspace> _allWorkspaces = [];
     private readonly string _inputName;
@@ -33,6 +35,8 @@ public sealed partial class TransferModel : IDisposable
     }
 
     internal ModelManifest Manifest { get; }
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
     /// <summary>Class names in label order.</summary>
     public IReadOnlyList<string> ClassNames => Manifest.ClassNames;

@@ -112,7 +112,7 @@ internal static class TensorData
                 break;
             default:
                 throw new NotSupportedException(
-                    $"Tensor '{tensor.Name}' has element type {Module.Ops.OnnxTypeNames.Of(type)}, which TransferLearning.ML cannot read; " +
+                    $"Tensor '{tensor.Name}' has element type {OnnxTypeNames.Of(type)}, which TransferLearning.ML cannot read; " +
                     "use FLOAT, DOUBLE, FLOAT16, INT8, UINT8, INT32, INT64 or BOOL.");
         }
         return result;
@@ -146,7 +146,7 @@ internal static class TensorData
             default:
                 EnsureInline(tensor);
                 throw new NotSupportedException(
-                    $"Tensor '{tensor.Name}' has element type {Module.Ops.OnnxTypeNames.Of(tensor.DataType)}, which TransferLearning.ML cannot read; " +
+                    $"Tensor '{tensor.Name}' has element type {OnnxTypeNames.Of(tensor.DataType)}, which TransferLearning.ML cannot read; " +
                     "use FLOAT, DOUBLE, FLOAT16, INT8, UINT8, INT32, INT64 or BOOL.");
         }
     }

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using TorchSharp;
 using TorchSharp.Modules;
 using TransferLearning.ML.Data;
-using TransferLearning.ML.Training.Checkpoints;
 using TransferLearning.ML.Training.Optimization;
 using static TorchSharp.torch;
 

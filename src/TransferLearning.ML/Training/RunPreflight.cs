@@ -65,7 +65,7 @@ internal static class RunPreflight
                 using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
                     batch.Buffer.AsMemory(0, p.ValuesPerImage), [1, p.Channels, p.Height, p.Width]);
                 using var runOptions = new RunOptions();
-                using var outputs = session.Run(runOptions, [inputName], [input], [ClassifierGraphBuilder.ProbabilitiesOutput]);
+                using var outputs = session.Run(runOptions, [inputName], [input], [ClassifierOutputs.Probabilities]);
                 shape = outputs[0].GetTensorTypeAndShape().Shape;
             }
             catch (OnnxRuntimeException e)

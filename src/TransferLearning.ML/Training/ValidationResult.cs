@@ -1,4 +1,4 @@
-using TransferLearning.ML.Evaluation;
+using TransferLearning.ML.Metrics;
 
 namespace TransferLearning.ML.Training;
 

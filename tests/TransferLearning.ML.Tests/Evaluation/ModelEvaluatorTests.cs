@@ -1,6 +1,6 @@
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Evaluation;
-using TransferLearning.ML.Tests.Evaluation.Report;
+using TransferLearning.ML.Tests.Reporting;
 using TransferLearning.ML.Tests.Training;
 
 namespace TransferLearning.ML.Tests.Evaluation;

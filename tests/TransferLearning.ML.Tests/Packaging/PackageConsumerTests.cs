@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Xml.Linq;
+using TransferLearning.ML.Diagnostics;
 using TransferLearning.ML.Tests.Infrastructure;
 
 namespace TransferLearning.ML.Tests.Packaging;

@@ -1,8 +1,8 @@
 using Google.Protobuf;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.Extensions.Logging.Abstractions;
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Models;
 using TransferLearning.ML.Onnx.Proto;
@@ -43,7 +43,7 @@ public sealed class LogisticRegressionHeadTests : IDisposable
         var graph = ClassifierGraphBuilder.Append(IdentityGraph(width), head, featureRank: 2);
         using var session = new InferenceSession(graph.ToByteArray());
         using var input = OrtValue.CreateTensorValueFromMemory(values, [count, width]);
-        using var outputs = session.Run(new RunOptions(), ["features"], [input], [ClassifierGraphBuilder.ProbabilitiesOutput]);
+        using var outputs = session.Run(new RunOptions(), ["features"], [input], [ClassifierOutputs.Probabilities]);
         float[] exported = outputs[0].GetTensorDataAsSpan<float>().ToArray();
 
         Assert.Equal(count, mlNetScores.Length);

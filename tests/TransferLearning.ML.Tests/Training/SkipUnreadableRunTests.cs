@@ -2,7 +2,7 @@ using Google.Protobuf;
 using SkiaSharp;
 using TransferLearning.ML.Backbones;
 using TransferLearning.ML.Data;
-using TransferLearning.ML.Evaluation;
+using TransferLearning.ML.Reporting;
 using TransferLearning.ML.Tests.Cli;
 using TransferLearning.ML.Tests.Data;
 

@@ -26,38 +26,6 @@ internal sealed class CompiledNode(NodeProto proto, IOnnxOperator op, int[] inpu
     public int[] ParameterIndices { get; set; } = [];
 }
 
-/// <summary>A float initializer (or a weight derived from a quantised one) that trains.</summary>
-internal sealed class GraphParameter(string onnxName, Parameter value, ParameterRole role, bool derived)
-{
-    public string OnnxName { get; } = onnxName;
-
-    /// <summary>The current parameter object; replaced when the module is moved or converted.</summary>
-    public Parameter Value { get; set; } = value;
-
-    public ParameterRole Role { get; } = role;
-
-    /// <summary>Computed from constants by an operator (a dequantised weight) rather than read from an initializer.</summary>
-    public bool Derived { get; } = derived;
-
-    public int Slot { get; set; } = -1;
-    public string RegisteredName { get; set; } = "";
-}
-
-/// <summary>A tensor that is state but not trained (running statistics), or a constant (shapes, indices, Constant nodes).</summary>
-internal sealed class GraphBuffer(string onnxName, Tensor value, ParameterRole role, bool isConstant, int slot)
-{
-    public string OnnxName { get; } = onnxName;
-
-    /// <summary>The current tensor; replaced when the module is moved or converted.</summary>
-    public Tensor Value { get; set; } = value;
-
-    public ParameterRole Role { get; } = role;
-    public bool IsConstant { get; } = isConstant;
-    public int Slot { get; } = slot;
-
-    public string RegisteredName { get; set; } = "";
-}
-
 /// <summary>
 /// An ONNX graph compiled for execution: nodes pruned to what the output needs, topologically sorted, each with
 /// its operator and integer slots instead of tensor names, so a forward pass does no name lookups.

@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using TransferLearning.ML.Onnx.Module.Ops;
 using TransferLearning.ML.Onnx.Proto;
 
 namespace TransferLearning.ML.Onnx.Module;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using TransferLearning.ML.Training.Checkpoints;
 using TransferLearning.ML.Training.Heads;
 using TransferLearning.ML.Training.Optimization;
 using static TorchSharp.torch;

@@ -1,3 +1,4 @@
+using TransferLearning.ML.Onnx;
 using TransferLearning.ML.Onnx.Module;
 using TransferLearning.ML.Onnx.Module.Ops;
 using DataType = TransferLearning.ML.Onnx.Proto.TensorProto.Types.DataType;

@@ -1,4 +1,5 @@
 using TorchSharp;
+using TransferLearning.ML.Onnx;
 using TransferLearning.ML.Onnx.Module;
 using TransferLearning.ML.Onnx.Proto;
 using static TorchSharp.torch;

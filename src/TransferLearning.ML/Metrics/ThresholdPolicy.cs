@@ -1,0 +1,58 @@
+namespace TransferLearning.ML.Metrics;
+
+/// <summary>How the decision threshold of a two-class model is chosen (on the validation split).</summary>
+public abstract record ThresholdPolicy
+{
+    private ThresholdPolicy() { }
+
+    /// <summary>A fixed threshold (0.5 by default).</summary>
+    public sealed record FixedThreshold(double Value) : ThresholdPolicy;
+
+    /// <summary>Maximise Youden's J = sensitivity + specificity − 1 on validation.</summary>
+    public sealed record YoudenThreshold : ThresholdPolicy;
+
+    /// <summary>The highest threshold whose validation sensitivity is at least <see cref="Target"/>.</summary>
+    public sealed record SensitivityThreshold(double Target) : ThresholdPolicy;
+
+    /// <summary>The lowest threshold whose validation specificity is at least <see cref="Target"/>.</summary>
+    public sealed record SpecificityThreshold(double Target) : ThresholdPolicy;
+
+    /// <summary>0.5: predict class 1 when its probability is at least one half. The default.</summary>
+    public static ThresholdPolicy Default { get; } = new FixedThreshold(0.5);
+
+    /// <summary>Youden's J on validation.</summary>
+    public static ThresholdPolicy Youden { get; } = new YoudenThreshold();
+
+    /// <summary>Target sensitivity on validation (e.g. 0.95 for a screening test).</summary>
+    public static ThresholdPolicy Sensitivity(double target) => new SensitivityThreshold(CheckTarget(target));
+
+    /// <summary>Target specificity on validation.</summary>
+    public static ThresholdPolicy Specificity(double target) => new SpecificityThreshold(CheckTarget(target));
+
+    /// <summary>A fixed threshold.</summary>
+    public static ThresholdPolicy Fixed(double value) => new FixedThreshold(value is > 0 and < 1
+        ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A threshold must be in (0, 1)."));
+
+    internal string Describe() => this switch
+    {
+        FixedThreshold f => f.Value == 0.5 ? "default" : $"fixed {f.Value:0.###}",
+        YoudenThreshold => "youden",
+        SensitivityThreshold s => $"sensitivity>={s.Target:0.###}",
+        SpecificityThreshold s => $"specificity>={s.Target:0.###}",
+        _ => ToString(),
+    };
+
+    /// <summary>The threshold for validation labels and class-1 probabilities.</summary>
+    internal double Choose(IReadOnlyList<int> labels, IReadOnlyList<float> positiveScores) => this switch
+    {
+        FixedThreshold f => f.Value,
+        _ when labels.Count == 0 || labels.Distinct().Count() < 2 => 0.5, // nothing to choose from
+        YoudenThreshold => ThresholdSelector.YoudenJ(labels, positiveScores),
+        SensitivityThreshold s => ThresholdSelector.ForSensitivity(labels, positiveScores, s.Target),
+        SpecificityThreshold s => ThresholdSelector.ForSpecificity(labels, positiveScores, s.Target),
+        _ => 0.5,
+    };
+
+    private static double CheckTarget(double target) => target is > 0 and <= 1
+        ? target : throw new ArgumentOutOfRangeException(nameof(target), target, "A target rate must be in (0, 1].");
+}
