@@ -21,27 +21,31 @@ public abstract record LearningRateSchedule
 
     /// <summary>
     /// One-cycle (Smith 2018; fastai's default): cosine warm-up from base/<see cref="DivFactor"/> to base over the first
-    /// <see cref="WarmupFraction"/> of the steps, then cosine annealing to base/(DivFactor·FinalDivFactor).
+    /// <see cref="WarmupFraction"/> of the steps, then cosine annealing to base/(DivFactor·FinalDivFactor). A phase of
+    /// a single step trains at the base rate.
     /// </summary>
     public sealed record OneCycleSchedule(double WarmupFraction = 0.25, double DivFactor = 25, double FinalDivFactor = 1e4) : LearningRateSchedule
     {
         /// <inheritdoc />
         public override double Factor(int step, int totalSteps, int epoch)
         {
-            double t = totalSteps <= 1 ? 1 : (double)step / (totalSteps - 1);
+            if (totalSteps <= 1) return 1;   // a phase of one step trains at the base rate, not at the cycle's end
+            double t = (double)step / (totalSteps - 1);
             double start = 1 / DivFactor, end = start / FinalDivFactor;
             if (t < WarmupFraction) return Interpolate(start, 1, t / WarmupFraction);
             return Interpolate(1, end, (t - WarmupFraction) / Math.Max(1e-12, 1 - WarmupFraction));
         }
     }
 
-    /// <summary>Cosine annealing from the base rate to base·<see cref="MinFactor"/>, after an optional linear warm-up.</summary>
+    /// <summary>Cosine annealing from the base rate to base·<see cref="MinFactor"/>, after an optional linear warm-up. A
+    /// phase of a single step trains at the base rate.</summary>
     public sealed record CosineSchedule(double WarmupFraction = 0, double MinFactor = 0) : LearningRateSchedule
     {
         /// <inheritdoc />
         public override double Factor(int step, int totalSteps, int epoch)
         {
-            double t = totalSteps <= 1 ? 1 : (double)step / (totalSteps - 1);
+            if (totalSteps <= 1) return 1;   // a phase of one step trains at the base rate, not at the annealing's end
+            double t = (double)step / (totalSteps - 1);
             if (t < WarmupFraction) return (t / WarmupFraction) * (1 - MinFactor) + MinFactor;
             return Interpolate(1, MinFactor, (t - WarmupFraction) / Math.Max(1e-12, 1 - WarmupFraction));
         }

@@ -54,13 +54,12 @@ public sealed class DiscriminativeRateTests : IDisposable
     }
 
     /// <summary>
-    /// A phase of one optimiser step under the default one-cycle schedule: LearningRateSchedule reads t = 1 when
-    /// totalSteps ≤ 1 and returns the end factor 1/(25·10⁴), so the step runs at lr·4e-6 (measured: max |Δw| 4.5e-8
-    /// at lr 1e-2) and the phase trains nothing. A training split no larger than the batch with HeadEpochs = 1 (the
-    /// default) does exactly this. Expected: the step moves weights by a rate of the order of lr (≥ lr/25, the
-    /// one-cycle start).
+    /// A phase of one optimiser step under the default one-cycle schedule (a training split no larger than the batch
+    /// with HeadEpochs = 1, the default, is such a phase). It used to run at the cycle's end factor 1/(25·10⁴)
+    /// (measured: max |Δw| 4.5e-8 at lr 1e-2), so the phase trained nothing. Expected: the step moves weights by a
+    /// rate of the order of lr (≥ lr/25, the one-cycle start).
     /// </summary>
-    [Fact(Skip = "Bug: LearningRateSchedule.Factor with totalSteps = 1 returns the end factor (OneCycle 4e-6, Cosine 0): a one-step phase does not train")]
+    [Fact]
     public void A_phase_of_a_single_step_trains_under_the_default_schedule()
     {
         var before = LoopFixtures.Initializers(LoopFixtures.BackboneModel());

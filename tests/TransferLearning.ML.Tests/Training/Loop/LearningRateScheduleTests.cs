@@ -95,13 +95,14 @@ public sealed class LearningRateScheduleTests
 
     /// <summary>
     /// A phase of a single optimiser step (e.g. one epoch of one batch: a training split no larger than the batch)
-    /// reads t = 1, the schedule's end: cosine gives 0 and one-cycle 4e-6, so that step trains nothing. Found by
-    /// this suite; the fix belongs in LearningRateSchedule (e.g. t = 0, or the peak, when totalSteps ≤ 1).
+    /// used to read t = 1, the schedule's end (cosine 0, one-cycle 4e-6), so that step trained nothing; it now
+    /// trains at the base rate.
     /// </summary>
-    [Fact(Skip = "Bug: LearningRateSchedule with totalSteps = 1 returns the end factor (Cosine: 0, OneCycle: 4e-6), so a one-step phase does not train")]
+    [Fact]
     public void A_one_step_phase_trains_at_a_non_vanishing_rate()
     {
-        Assert.True(LearningRateSchedule.Cosine.Factor(0, 1, 0) > 0.01);
-        Assert.True(LearningRateSchedule.OneCycle.Factor(0, 1, 0) > 0.01);
+        Assert.Equal(1.0, LearningRateSchedule.Cosine.Factor(0, 1, 0));
+        Assert.Equal(1.0, LearningRateSchedule.OneCycle.Factor(0, 1, 0));
+        Assert.Equal(1.0, new LearningRateSchedule.CosineSchedule(WarmupFraction: 0.5, MinFactor: 0.1).Factor(0, 1, 0));
     }
 }
