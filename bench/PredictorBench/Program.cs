@@ -11,7 +11,7 @@ using TransferLearning.ML;
 using TransferLearning.ML.Backbones;
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Models;
-using TransferLearning.ML.Training;
+using TransferLearning.ML.Training.FeatureExtraction;
 
 string shared = Environment.GetEnvironmentVariable("TL_SHARED_DIR") is { Length: > 0 } s ? s : FindShared();
 int perThread = IntArg("--per-thread", 500), imageCount = IntArg("--images", 64);

@@ -14,7 +14,7 @@ using TransferLearning.ML;
 using TransferLearning.ML.Backbones;
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Models;
-using TransferLearning.ML.Training;
+using TransferLearning.ML.Training.FeatureExtraction;
 
 string shared = Environment.GetEnvironmentVariable("TL_SHARED_DIR") is { Length: > 0 } s ? s : FindShared();
 int threads = IntArg("--threads", 8), perThread = IntArg("--per-thread", 20_000), sampleEvery = IntArg("--sample", 2000);

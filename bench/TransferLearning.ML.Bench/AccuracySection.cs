@@ -1,6 +1,7 @@
 using TransferLearning.ML.Backbones;
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Training;
+using TransferLearning.ML.Training.FeatureExtraction;
 
 namespace TransferLearning.ML.Bench;
 
@@ -83,7 +84,7 @@ internal static class AccuracySection
             TrainingResult result = learner.Fit();
             using var model = result.Model;
             var metrics = result.TestMetrics!;
-            double seconds = result.Timings["total"].TotalSeconds;
+            double seconds = result.Timings.Total.TotalSeconds;
             report.AddAccuracy(name, mode, metrics.Accuracy, metrics.RocAuc, seconds, evaluatedOn, train.Count);
             var reference = Reference.GetValueOrDefault(name);
             section.Row(name, mode, $"{train.Count} / {validation.Count} / {test.Count}", evaluatedOn, metrics.Accuracy, metrics.RocAuc, seconds,

@@ -2,12 +2,13 @@ using TransferLearning.ML.Backbones;
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Models;
 using TransferLearning.ML.Training;
+using TransferLearning.ML.Training.FeatureExtraction;
 
 namespace TransferLearning.ML.Bench;
 
 /// <summary>
 /// Section 3: the on-disk feature cache. Two identical feature-extraction Fits with one fresh cache directory;
-/// the ratio of their feature phases (<c>TrainingResult.Timings["features"]</c>) shows what the cache saves.
+/// the ratio of their feature phases (<c>TrainingResult.Timings.FeatureExtraction</c>) shows what the cache saves.
 /// </summary>
 internal static class FeatureCacheSection
 {
@@ -32,11 +33,11 @@ internal static class FeatureCacheSection
             TrainingResult second = learner.Fit();
             foreach (var (name, result) in new[] { ("first (cold cache)", first), ("second (same cache)", second) })
                 section.Row(name, images.Count, result.FeatureCache?.FromCache, result.FeatureCache?.Computed,
-                    result.Timings["features"].TotalSeconds, result.Timings["training"].TotalSeconds, result.Timings["total"].TotalSeconds);
-            double ratio = second.Timings["features"].TotalSeconds / first.Timings["features"].TotalSeconds;
+                    result.Timings.FeatureExtraction.TotalSeconds, result.Timings.Training.TotalSeconds, result.Timings.Total.TotalSeconds);
+            double ratio = second.Timings.FeatureExtraction.TotalSeconds / first.Timings.FeatureExtraction.TotalSeconds;
             report.Set("featureCache.secondToFirstEpochTimeRatio", ratio);
-            report.Set("featureCache.firstFeatureSeconds", first.Timings["features"].TotalSeconds);
-            report.Set("featureCache.secondFeatureSeconds", second.Timings["features"].TotalSeconds);
+            report.Set("featureCache.firstFeatureSeconds", first.Timings.FeatureExtraction.TotalSeconds);
+            report.Set("featureCache.secondFeatureSeconds", second.Timings.FeatureExtraction.TotalSeconds);
             report.Set("featureCache.images", images.Count);
             section.Note($"second / first feature-phase time: {ratio:F4} (features of train + validation images; default FeatureExtractionOptions " +
                          "except a fresh CacheDirectory).");

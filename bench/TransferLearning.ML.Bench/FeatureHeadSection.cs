@@ -8,6 +8,7 @@ using TransferLearning.ML.Backbones;
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Metrics;
 using TransferLearning.ML.Training;
+using TransferLearning.ML.Training.FeatureExtraction;
 
 namespace TransferLearning.ML.Bench;
 
@@ -81,7 +82,7 @@ internal static class FeatureHeadSection
                 string selected = options.HeadKind == FeatureHeadKind.Neural
                     ? $"epoch {result.BestEpoch}/{result.History.Count}"
                     : $"L2 {options.LogisticRegressionL2[result.BestEpoch - 1].ToString(CultureInfo.InvariantCulture)}";
-                Row(section, report, name, label, key, images, result.ValidationMetrics!, selected, result.Timings["training"].TotalSeconds);
+                Row(section, report, name, label, key, images, result.ValidationMetrics!, selected, result.Timings.Training.TotalSeconds);
             }
 
             // the reference: scikit-learn on exactly the cached features the heads above were fitted on

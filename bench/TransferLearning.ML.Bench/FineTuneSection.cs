@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using TorchSharp;
 using TransferLearning.ML.Backbones;
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Onnx.Module;
@@ -34,7 +33,7 @@ internal static class FineTuneSection
             new ImageDatasetOptions { MaxImagesPerClass = settings.Quick ? 32 : 256, Seed = 1 });
         using var loader = new ImageBatchLoader(train, backbone.Preprocessing, new BatchLoaderOptions
         {
-            BatchSize = Batch, Shuffle = true, Seed = 1, WorkerCount = Environment.ProcessorCount, DecodedCacheBytes = TransferLearner.DefaultCacheBytes,
+            BatchSize = Batch, Shuffle = true, Seed = 1, WorkerCount = Environment.ProcessorCount, DecodedCacheBytes = ImageLoadingOptions.DefaultCacheBytes,
         });
         double library = 0, loop = 0, memoryLoop = 0;
         string libraryWhat = "";

@@ -1,5 +1,6 @@
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Training;
+using TransferLearning.ML.Training.FeatureExtraction;
 
 namespace TransferLearning.ML.Samples;
 

@@ -1,4 +1,3 @@
-using TransferLearning.ML.Backbones;
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Training;
 using TransferLearning.ML.Training.Heads;

@@ -68,7 +68,7 @@ public static class StudyRun
                 Console.WriteLine($"  {Path.GetFileName(path)}: not predicted ({e.Message})");
             }
         }
-        Summary(title, [(result.Model.Mode, result)]);
+        Summary(title, [(result.Model.Mode.ToString(), result)]);
         if (result.SkippedFiles.Count > 0)
             Console.WriteLine($"skipped: {result.SkippedFiles.Count} file(s), listed in the report (first: {result.SkippedFiles[0]})");
         Console.WriteLine($"report: {Path.GetFullPath(report)}");
@@ -85,7 +85,7 @@ public static class StudyRun
             var m = result.Metrics;
             string F(double? v) => v is double d && !double.IsNaN(d) ? d.ToString("F3", CultureInfo.InvariantCulture) : "n/a";
             table.AddRow(Markup.Escape(name), result.TestMetrics is null ? "validation" : "test", F(m?.Accuracy), F(m?.BalancedAccuracy),
-                F(m?.RocAuc), F(m?.QuadraticWeightedKappa), result.Timings["total"].TotalSeconds.ToString("F0", CultureInfo.InvariantCulture));
+                F(m?.RocAuc), F(m?.QuadraticWeightedKappa), result.Timings.Total.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture));
         }
         AnsiConsole.Write(table);
     }

@@ -13,10 +13,10 @@ namespace TransferLearning.ML.WebDemo;
 /// <param name="GradCamAvailable">Whether predictions come with a Grad-CAM overlay.</param>
 /// <param name="MaxImagePixels">The largest accepted image in pixels (width × height).</param>
 public sealed record ModelInfo(string ModelFile, IReadOnlyList<string> ClassNames, string Backbone, string Mode,
-    double? DecisionThreshold, long MaxUploadBytes, bool GradCamAvailable, long MaxImagePixels = Data.ImageDecoder.DefaultMaxPixels)
+    double? DecisionThreshold, long MaxUploadBytes, bool GradCamAvailable, long MaxImagePixels = Data.ImageLoadingOptions.DefaultMaxImagePixels)
 {
     /// <summary>Describes <paramref name="model"/> as served with <paramref name="settings"/>.</summary>
     public static ModelInfo Describe(TransferModel model, WebDemoSettings settings, bool gradCamAvailable) =>
-        new(Path.GetFileName(settings.ModelPath), model.ClassNames, model.BackboneName, model.Mode, model.DecisionThreshold,
+        new(Path.GetFileName(settings.ModelPath), model.ClassNames, model.BackboneName, model.Mode.ToString(), model.DecisionThreshold,
             settings.MaxUploadBytes, gradCamAvailable, settings.MaxImagePixels);
 }

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.Features;
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Models;
 

@@ -1,5 +1,3 @@
-using TransferLearning.ML.Interpretability;
-
 namespace TransferLearning.ML.WebDemo;
 
 /// <summary>The answer of <c>POST /predict</c> for a readable image.</summary>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using Microsoft.AspNetCore.Http;
 
 namespace TransferLearning.ML.WebDemo;
 
@@ -25,10 +24,10 @@ public sealed record WebDemoSettings(string ModelPath, IReadOnlyList<string> Url
 
     /// <summary>
     /// The pixel budget of an uploaded image (width × height from its header; <c>--max-megapixels</c> or
-    /// <c>TL_MAX_MEGAPIXELS</c>; default 64 megapixels, <see cref="Data.ImageDecoder.DefaultMaxPixels"/>): a larger
+    /// <c>TL_MAX_MEGAPIXELS</c>; default 64 megapixels, <see cref="Data.ImageLoadingOptions.DefaultMaxImagePixels"/>): a larger
     /// image is answered 413 before any pixel is decoded, so a tiny "decompression bomb" costs no memory.
     /// </summary>
-    public long MaxImagePixels { get; init; } = Data.ImageDecoder.DefaultMaxPixels;
+    public long MaxImagePixels { get; init; } = Data.ImageLoadingOptions.DefaultMaxImagePixels;
 
     /// <summary>The largest request body Kestrel reads.</summary>
     public long MaxRequestBodyBytes => MaxUploadBytes + MultipartOverheadBytes;
@@ -75,7 +74,7 @@ public sealed record WebDemoSettings(string ModelPath, IReadOnlyList<string> Url
 
     private static long ParseMegapixels(string? text)
     {
-        if (string.IsNullOrWhiteSpace(text)) return Data.ImageDecoder.DefaultMaxPixels;
+        if (string.IsNullOrWhiteSpace(text)) return Data.ImageLoadingOptions.DefaultMaxImagePixels;
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double megapixels)
             || !(megapixels > 0) || megapixels > 1e5)
             throw new WebDemoStartupException(

@@ -1,9 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using TransferLearning.ML.Backbones;
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Metrics;
-using TransferLearning.ML.Training;
 
 namespace TransferLearning.ML.Cli;
 
@@ -28,7 +26,7 @@ internal static class CliOptions
     public static Option<double> MaxMegapixels() => new("--max-megapixels")
     {
         Description = "Refuse images with more pixels than this (width × height, in millions) before decoding them; guards against decompression bombs.",
-        DefaultValueFactory = _ => TransferLearning.ML.Data.ImageDecoder.DefaultMaxPixels / 1e6,
+        DefaultValueFactory = _ => TransferLearning.ML.Data.ImageLoadingOptions.DefaultMaxImagePixels / 1e6,
     };
 
     /// <summary>--max-megapixels as a pixel count.</summary>

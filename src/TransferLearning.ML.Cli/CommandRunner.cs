@@ -63,8 +63,7 @@ internal static class CommandRunner
     internal static string CliWords(string message) => message
         .Replace("pass SkipUnreadableImages = true", "pass --skip-unreadable", StringComparison.Ordinal)
         .Replace("SkipUnreadableImages = true", "--skip-unreadable", StringComparison.Ordinal)
-        .Replace("WithLoader(skipUnreadableImages: true)", "--skip-unreadable", StringComparison.Ordinal)
-        .Replace("Downscale the image, or raise MaxImagePixels (BatchLoaderOptions.MaxImagePixels, TransferLearner.WithLoader(maxImagePixels: …), TransferModel.MaxImagePixels) if it is genuine.",
+        .Replace("Downscale the image, or raise MaxImagePixels (BatchLoaderOptions.MaxImagePixels, ImageLoadingOptions.MaxImagePixels, TransferModel.MaxImagePixels) if it is genuine.",
             "Downscale it, or pass a larger --max-megapixels if it is genuine.", StringComparison.Ordinal)
         .Replace("Cut the graph before it with OnnxModuleOptions.OutputName", "Train with --mode features (ONNX Runtime runs the whole graph), choose an earlier --feature-tensor", StringComparison.Ordinal)
         .Replace("delete it or use another checkpoint folder to start afresh", "it was written by another command", StringComparison.Ordinal);

@@ -4,10 +4,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using TransferLearning.ML.Data;
-using TransferLearning.ML.Metrics;
 using TransferLearning.ML.Models;
 using TransferLearning.ML.Training;
-using TransferLearning.ML.Training.FeatureExtraction;
 using TransferLearning.ML.Training.Heads;
 
 namespace TransferLearning.ML;
@@ -30,144 +28,43 @@ public sealed partial class TransferLearner
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public TrainingResult Fit(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var total = Stopwatch.StartNew();
+        var clock = Stopwatch.StartNew();
         var s = _settings;
-        ValidateOptions(s);
+        TrainingRecipe recipe = s.Head is null ? s.Recipe : s.Recipe with { Head = s.Head };
         DatasetSplit splits = ResolveSplits(s);
-        IReadOnlyList<string> classNames = splits.Train.ClassNames;
-        var preprocessing = s.Preprocessing ?? s.Backbone.Preprocessing;
+        ImagePreprocessing preprocessing = s.Preprocessing ?? s.Backbone.Preprocessing;
         var configuration = Describe(s, preprocessing);
-        var weighting = s.Mode switch
-        {
-            TrainingMode.FeatureExtraction => s.Features.ClassWeighting,
-            TrainingMode.FromScratch => s.ScratchOptions.ClassWeighting,
-            _ => s.FineTuneOptions.ClassWeighting,
-        };
-        float[]? classWeights = weighting switch
-        {
-            ClassWeighting.InverseFrequency => ClassWeights.InverseFrequency(splits.Train),
-            ClassWeighting.EffectiveNumber => ClassWeights.EffectiveNumber(splits.Train),
-            _ => null,
-        };
-        if (!s.SkipUnreadableImages) Preflight(splits, s.MaxImagePixels, s.LoaderWorkers ?? Environment.ProcessorCount, cancellationToken);
+        if (!s.Loading.SkipUnreadableImages) Preflight(splits, s.Loading, cancellationToken);
+        var context = new RunContext(s.Backbone, splits, preprocessing, s.Augmentation, ClassWeightsOf(recipe, splits.Train), s.Seed,
+            s.Threads, s.Loading, s.CheckpointDirectory, Fingerprint(s, splits, configuration), s.Logger);
         int previousThreads = TorchSharp.torch.get_num_threads();
         TorchSharp.torch.set_num_threads(s.Threads);
-        s.Logger.LogInformation("Training {Mode} on {Backbone}: {Summary}", s.Mode, s.Backbone, splits.Summary);
-        if (s.Mode != TrainingMode.FeatureExtraction && Runtime.NativeAllocator.WorkerThreadAdvice() is string advice)
-            s.Logger.LogWarning("{Advice}", advice);
         try
         {
-            var context = new RunContext(s.Backbone, splits, preprocessing, s.Augmentation, classWeights, s.Seed, s.Threads,
-                s.LoaderWorkers ?? Environment.ProcessorCount, s.DecodedCacheBytes, s.SkipUnreadableImages,
-                s.MaxImagePixels, s.CheckpointDirectory, Fingerprint(s, splits, configuration), s.Logger);
-            RunOutcome outcome;
-            try
-            {
-                outcome = s.Mode switch
-                {
-                    TrainingMode.FeatureExtraction => FeatureExtractionRun.Execute(context, s.Features, s.Head ?? s.Features.Head, progress, cancellationToken),
-                    TrainingMode.FromScratch => FineTuneRun.Execute(context, s.ScratchOptions.AsFineTune() with { Head = s.Head ?? s.ScratchOptions.Head }, true, progress, cancellationToken),
-                    _ => FineTuneRun.Execute(context, s.FineTuneOptions with { Head = s.Head ?? s.FineTuneOptions.Head }, false, progress, cancellationToken),
-                };
-            }
-            catch (Exception e) when (e is TypeInitializationException or NotSupportedException or DllNotFoundException
-                                       && e.ToString().Contains("TorchSharp", StringComparison.Ordinal)
-                                       && Runtime.NativeLoadDiagnosis.TorchSharpLoadFailure() is { } cause)
-            {
-                // TorchSharp blames a missing backend package whatever the cause: say what the loader said
-                throw new InvalidOperationException($"TorchSharp's native library could not be loaded. {cause}", e);
-            }
-            TimeSpan trained = total.Elapsed;
-
-            var manifest = new ModelManifest
-            {
-                ClassNames = classNames.ToArray(),
-                Preprocessing = PreprocessingManifest.From(preprocessing),
-                BackboneName = s.Backbone.Name,
-                BackboneSha256 = s.Backbone.Sha256,
-                Mode = ModeName(s.Mode),
-                InputName = outcome.InputName,
-                TrainingOptions = configuration,
-                DecisionThreshold = classNames.Count == 2 ? 0.5 : null,
-            };
-            var evaluationClock = Stopwatch.StartNew();
-            using var draft = new TransferModel(outcome.ClassifierOnnx, manifest) { MaxImagePixels = s.MaxImagePixels, IntraOpThreads = s.Threads };
-            // the learner's seed, loader workers and skip setting, not the model's defaults
-            var evaluationLoader = context.LoaderOptions(batchSize: 32) with { DecodedCacheBytes = 0 };
-            // the evaluation reads the same images with the same loader settings as training: an image the loaders
-            // skipped is skipped here too (and one that only now fails to read is skipped and listed) instead of
-            // failing the run after all epochs
-            var evaluationSkips = s.SkipUnreadableImages ? new List<SkippedFile>() : null;
-            var validation = splits.Validation.Count > 0
-                ? draft.PredictProbabilities(splits.Validation, cancellationToken: cancellationToken, skipUnreadable: evaluationSkips,
-                    loaderOptions: evaluationLoader) : default;
-            double? threshold = manifest.DecisionThreshold;
-            if (classNames.Count == 2 && splits.Validation.Count > 0)
-                threshold = s.Threshold.Choose(validation.Labels, EnumerateColumn(validation.Probabilities, 1));
-            var metricsOptions = new MetricsOptions { Threshold = threshold ?? 0.5, BootstrapSamples = s.BootstrapSamples, Seed = s.Seed };
-            // (with every image of a split skipped as unreadable there is nothing to score: its metrics stay null)
-            ClassificationMetrics? validationMetrics = splits.Validation.Count > 0 && validation.Labels.Length > 0
-                ? MetricsCalculator.Compute(validation.Labels, validation.Probabilities, classNames, metricsOptions) : null;
-            (int[] Labels, float[,] Probabilities, int[] SampleIndices)? test = splits.Test.Count > 0
-                ? draft.PredictProbabilities(splits.Test, cancellationToken: cancellationToken, skipUnreadable: evaluationSkips,
-                    loaderOptions: evaluationLoader) : null;
-            if (evaluationSkips is not null) foreach (var file in evaluationSkips) context.Skipped.Add(file);
-            ClassificationMetrics? testMetrics = test is { } t && t.Labels.Length > 0
-                ? MetricsCalculator.Compute(t.Labels, t.Probabilities, classNames, metricsOptions) : null;
-
-            var recorded = new Dictionary<string, double>();
-            void Record(string split, ClassificationMetrics? m)
-            {
-                if (m is null) return;
-                // undefined metrics (one class in the split: NaN) are left out, so the manifest stays valid JSON
-                void Put(string key, double value) { if (double.IsFinite(value)) recorded[$"{split}.{key}"] = value; }
-                Put("accuracy", m.Accuracy);
-                Put("balancedAccuracy", m.BalancedAccuracy);
-                Put("rocAuc", m.RocAuc);
-                Put("logLoss", m.LogLoss);
-            }
-            Record("validation", validationMetrics);
-            Record("test", testMetrics);
-            if (threshold is double chosen && !double.IsFinite(chosen))
-            {
-                s.Logger.LogWarning("The {Policy} threshold is undefined on these validation images; using 0.5", s.Threshold.Describe());
-                threshold = 0.5;
-            }
-            var model = new TransferModel(outcome.ClassifierOnnx, manifest with
-            {
-                DecisionThreshold = threshold,
-                ThresholdPolicy = classNames.Count == 2 ? s.Threshold.Describe() : "argmax",
-                Metrics = recorded,
-            }) { MaxImagePixels = s.MaxImagePixels, IntraOpThreads = s.Threads };
-            var skippedFiles = splits.Train.Skipped.Concat(splits.Validation.Skipped).Concat(splits.Test.Skipped)
-                .Concat(context.Skipped.Files).DistinctBy(f => f.Path).ToArray();
-            if (context.Skipped.Files.Count > 0)
-                s.Logger.LogWarning("{Count} unreadable image(s) were left out: {Files}", context.Skipped.Files.Count,
-                    string.Join("; ", context.Skipped.Files.Take(10).Select(f => f.Path)));
+            LogStart(s, recipe, splits);
+            RunOutcome outcome = Train(recipe, context, progress, cancellationToken);
+            TimeSpan trained = clock.Elapsed;
+            var manifest = Manifest(s, recipe, splits, preprocessing, outcome.InputName, configuration);
+            var evaluation = FinalEvaluation.Run(context, outcome.ClassifierOnnx, manifest, s.Threshold, s.BootstrapSamples, cancellationToken);
+            var skippedFiles = LogSkipped(s, splits, context);
             s.Logger.LogInformation("Done in {Seconds:F1}s: validation accuracy {Val:F4}, test accuracy {Test:F4}",
-                total.Elapsed.TotalSeconds, validationMetrics?.Accuracy ?? double.NaN, testMetrics?.Accuracy ?? double.NaN);
+                clock.Elapsed.TotalSeconds, evaluation.Validation?.Accuracy ?? double.NaN, evaluation.Test?.Accuracy ?? double.NaN);
             return new TrainingResult
             {
-                Model = model,
-                Mode = s.Mode,
+                Model = evaluation.Model,
+                Recipe = recipe,
                 History = outcome.Run.History,
                 BestEpoch = outcome.Run.BestEpoch,
                 StoppedEarly = outcome.Run.StoppedEarly,
                 Phases = outcome.Run.Phases,
                 Splits = splits,
-                ValidationMetrics = validationMetrics,
-                TestMetrics = testMetrics,
-                TestPredictions = test,
+                ValidationMetrics = evaluation.Validation,
+                TestMetrics = evaluation.Test,
+                TestPredictions = evaluation.TestScores,
                 SkippedFiles = skippedFiles,
                 FeatureCache = outcome.FeatureCache,
                 Configuration = configuration,
-                Timings = new Dictionary<string, TimeSpan>
-                {
-                    ["features"] = outcome.FeatureExtraction,
-                    ["training"] = trained - outcome.FeatureExtraction,
-                    ["evaluation"] = evaluationClock.Elapsed,
-                    ["total"] = total.Elapsed,
-                },
+                Timings = new RunTimings(outcome.FeatureExtraction, trained - outcome.FeatureExtraction, evaluation.Elapsed, clock.Elapsed),
             };
         }
         finally
@@ -176,33 +73,74 @@ public sealed partial class TransferLearner
         }
     }
 
+    private static void LogStart(LearnerSettings s, TrainingRecipe recipe, DatasetSplit splits)
+    {
+        s.Logger.LogInformation("Training {Mode} on {Backbone}: {Summary}", recipe.Mode, s.Backbone, splits.Summary);
+        if (recipe.TrainsBackbone && Runtime.NativeAllocator.WorkerThreadAdvice() is string advice)
+            s.Logger.LogWarning("{Advice}", advice);
+    }
+
+    private static RunOutcome Train(TrainingRecipe recipe, RunContext context, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return recipe.Run(context, progress, cancellationToken);
+        }
+        catch (Exception e) when (e is TypeInitializationException or NotSupportedException or DllNotFoundException
+                                   && e.ToString().Contains("TorchSharp", StringComparison.Ordinal)
+                                   && Runtime.NativeLoadDiagnosis.TorchSharpLoadFailure() is { } cause)
+        {
+            // TorchSharp blames a missing backend package whatever the cause: say what the loader said
+            throw new InvalidOperationException($"TorchSharp's native library could not be loaded. {cause}", e);
+        }
+    }
+
+    private static float[]? ClassWeightsOf(TrainingRecipe recipe, ImageDataset train) => recipe.ClassWeighting switch
+    {
+        ClassWeighting.InverseFrequency => ClassWeights.InverseFrequency(train),
+        ClassWeighting.EffectiveNumber => ClassWeights.EffectiveNumber(train),
+        _ => null,
+    };
+
+    private static ModelManifest Manifest(LearnerSettings s, TrainingRecipe recipe, DatasetSplit splits, ImagePreprocessing preprocessing,
+        string inputName, IReadOnlyDictionary<string, string> configuration) => new()
+    {
+        ClassNames = splits.Train.ClassNames.ToArray(),
+        Preprocessing = PreprocessingManifest.From(preprocessing),
+        BackboneName = s.Backbone.Name,
+        BackboneSha256 = s.Backbone.Sha256,
+        Mode = TrainingModeNames.Of(recipe.Mode),
+        InputName = inputName,
+        TrainingOptions = configuration,
+        DecisionThreshold = splits.Train.ClassNames.Count == 2 ? 0.5 : null,
+    };
+
+    private static SkippedFile[] LogSkipped(LearnerSettings s, DatasetSplit splits, RunContext context)
+    {
+        if (context.Skipped.Files.Count > 0)
+            s.Logger.LogWarning("{Count} unreadable image(s) were left out: {Files}", context.Skipped.Files.Count,
+                string.Join("; ", context.Skipped.Files.Take(10).Select(f => f.Path)));
+        return splits.Train.Skipped.Concat(splits.Validation.Skipped).Concat(splits.Test.Skipped)
+            .Concat(context.Skipped.Files).DistinctBy(f => f.Path).ToArray();
+    }
+
     /// <summary>
     /// Before any epoch: the header of every validation and test image is read (no pixel is decoded), so a missing
     /// file, a non-image or an image over the pixel budget in those splits stops the run now, naming the file,
     /// rather than after all epochs. (Training images are read in the first epoch anyway.)
     /// </summary>
-    private static void Preflight(DatasetSplit splits, long maxPixels, int workers, CancellationToken cancellationToken)
+    private static void Preflight(DatasetSplit splits, ImageLoadingOptions loading, CancellationToken cancellationToken)
     {
         var samples = splits.Validation.Samples.Concat(splits.Test.Samples).ToArray();
         if (samples.Length == 0) return;
         var failures = new ImageDataException?[samples.Length];
-        Parallel.For(0, samples.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers), CancellationToken = cancellationToken }, i =>
+        Parallel.For(0, samples.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, loading.WorkerCount), CancellationToken = cancellationToken }, i =>
         {
-            try { ImageDecoder.Probe(samples[i].Source, maxPixels); }
+            try { ImageDecoder.Probe(samples[i].Source, loading.MaxImagePixels); }
             catch (ImageDataException e) { failures[i] = e; }
         });
         // the first bad image in split order, whatever the thread timing
         if (failures.FirstOrDefault(f => f is not null) is { } first) throw first;
-    }
-
-    private static void ValidateOptions(LearnerSettings s)
-    {
-        switch (s.Mode)
-        {
-            case TrainingMode.FeatureExtraction: s.Features.Validate(); break;
-            case TrainingMode.FromScratch: s.ScratchOptions.AsFineTune().Validate(); break;
-            default: s.FineTuneOptions.Validate(); break;
-        }
     }
 
     private static DatasetSplit ResolveSplits(LearnerSettings s)
@@ -230,7 +168,7 @@ public sealed partial class TransferLearner
     {
         var d = new Dictionary<string, string>
         {
-            ["mode"] = ModeName(s.Mode),
+            ["mode"] = TrainingModeNames.Of(s.Recipe.Mode),
             ["backbone"] = s.Backbone.Name,
             ["backboneSha256"] = s.Backbone.Sha256,
             ["featureTensor"] = s.Backbone.Features.ToString(),
@@ -238,21 +176,10 @@ public sealed partial class TransferLearner
             ["augmentation"] = s.Augmentation.ToString(),
             ["seed"] = s.Seed.ToString(CultureInfo.InvariantCulture),
             ["threads"] = s.Threads.ToString(CultureInfo.InvariantCulture),
-            ["threshold"] = s.Threshold.Describe(),
+            ["threshold"] = s.Threshold.ToString(),
         };
-        object options = s.Mode switch
-        {
-            TrainingMode.FeatureExtraction => s.Features,
-            TrainingMode.FromScratch => s.ScratchOptions,
-            _ => s.FineTuneOptions,
-        };
-        foreach (var (name, value) in OptionsDescription.Flatten(options)) d[name] = value;
-        d["head"] = Describe(s.Head ?? (s.Mode switch
-        {
-            TrainingMode.FeatureExtraction => s.Features.Head,
-            TrainingMode.FromScratch => s.ScratchOptions.Head,
-            _ => s.FineTuneOptions.Head,
-        }));
+        foreach (var (name, value) in OptionsDescription.Flatten(s.Recipe)) d[name] = value;
+        d["head"] = Describe(s.Head ?? s.Recipe.Head);
         return d;
     }
 
@@ -271,19 +198,5 @@ public sealed partial class TransferLearner
         foreach (var (name, set) in new[] { ("train", splits.Train), ("validation", splits.Validation) })
             foreach (var sample in set.Samples) text.Append(name).Append(':').Append(sample.Source.DisplayName).Append(':').Append(sample.Label).Append('\n');
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
-    }
-
-    private static string ModeName(TrainingMode mode) => mode switch
-    {
-        TrainingMode.FeatureExtraction => "features",
-        TrainingMode.FromScratch => "scratch",
-        _ => "finetune",
-    };
-
-    private static float[] EnumerateColumn(float[,] values, int column)
-    {
-        var result = new float[values.GetLength(0)];
-        for (int i = 0; i < result.Length; i++) result[i] = values[i, column];
-        return result;
     }
 }

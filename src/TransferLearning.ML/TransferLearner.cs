@@ -4,6 +4,7 @@ using TransferLearning.ML.Backbones;
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Metrics;
 using TransferLearning.ML.Training;
+using TransferLearning.ML.Training.FeatureExtraction;
 using TransferLearning.ML.Training.Heads;
 
 namespace TransferLearning.ML;
@@ -53,14 +54,18 @@ public sealed partial class TransferLearner
         return new(_settings with { Images = null, Splits = new DatasetSplit(train, validation ?? empty, test ?? empty) });
     }
 
-    /// <summary>Stratified split of <see cref="WithImages"/>' images (group-aware when samples carry a group).</summary>
+    /// <summary>
+    /// Stratified split of <see cref="WithImages"/>' images (group-aware when samples carry a group). An argument
+    /// left out keeps its current value; the defaults are validation 0.15, test 0.15, seed 42.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A fraction is negative or they leave no training images.</exception>
-    public TransferLearner Split(double validation = 0.15, double test = 0.15, int seed = 42)
+    public TransferLearner Split(double? validation = null, double? test = null, int? seed = null)
     {
-        if (validation < 0 || test < 0 || validation + test >= 1 || double.IsNaN(validation + test))
-            throw new ArgumentOutOfRangeException(nameof(validation),
-                $"Split fractions must be ≥ 0 and leave images to train on (validation {validation} + test {test} < 1), e.g. Split(0.15, 0.15).");
-        return new(_settings with { ValidationFraction = validation, TestFraction = test, SplitSeed = seed });
+        double v = validation ?? _settings.ValidationFraction, t = test ?? _settings.TestFraction;
+        if (v < 0 || t < 0 || v + t >= 1 || double.IsNaN(v + t))
+            throw new ArgumentOutOfRangeException(validation is null ? nameof(test) : nameof(validation),
+                $"Split fractions must be ≥ 0 and leave images to train on (validation {v} + test {t} < 1), e.g. Split(0.15, 0.15).");
+        return new(_settings with { ValidationFraction = v, TestFraction = t, SplitSeed = seed ?? _settings.SplitSeed });
     }
 
     /// <summary>Augmentation of training images (never of validation or test). Default: <see cref="Augmentations.Standard"/>.</summary>
@@ -70,32 +75,50 @@ public sealed partial class TransferLearner
         return new(_settings with { Augmentation = augmentation });
     }
 
-    /// <summary>Feature extraction: frozen backbone, cached features, new head.</summary>
-    public TransferLearner ExtractFeatures(FeatureExtractionOptions? options = null) =>
-        new(_settings with { Mode = TrainingMode.FeatureExtraction, Features = options ?? new FeatureExtractionOptions() });
+    /// <summary>Trains with <paramref name="recipe"/>: feature extraction, fine-tuning or from scratch, with its options.</summary>
+    /// <exception cref="ArgumentException">An option of the recipe is out of range; the message names it and says what to change.</exception>
+    public TransferLearner WithRecipe(TrainingRecipe recipe)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        recipe.Validate();
+        return new(_settings with { Recipe = recipe });
+    }
 
-    /// <summary>Fine-tuning with the default recipe, changing only the unfrozen block count and epochs.</summary>
-    public TransferLearner FineTune(int unfreezeLastBlocks = 5, int epochs = 10) =>
-        FineTune(new FineTuneOptions { UnfreezeLastBlocks = unfreezeLastBlocks, Epochs = epochs });
+    /// <summary>Feature extraction: frozen backbone, cached features, new head (see <see cref="FeatureExtractionOptions"/>).</summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names it and says what to change.</exception>
+    public TransferLearner ExtractFeatures(FeatureExtractionOptions? options = null) => WithRecipe(options ?? new FeatureExtractionOptions());
+
+    /// <summary>
+    /// Fine-tuning with the default recipe (<see cref="FineTuneOptions"/>), changing only the unfrozen block count
+    /// and the epochs of the fine-tuning phase; an argument left out keeps the recipe's default.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names it and says what to change.</exception>
+    public TransferLearner FineTune(int? unfreezeLastBlocks = null, int? epochs = null)
+    {
+        var defaults = new FineTuneOptions();
+        return FineTune(defaults with
+        {
+            UnfreezeLastBlocks = unfreezeLastBlocks ?? defaults.UnfreezeLastBlocks, Epochs = epochs ?? defaults.Epochs,
+        });
+    }
 
     /// <summary>Fine-tuning: head first with the body frozen, then the last blocks at lower, per-block rates.</summary>
-    public TransferLearner FineTune(FineTuneOptions options)
+    /// <exception cref="ArgumentException">An option is out of range; the message names it and says what to change.</exception>
+    public TransferLearner FineTune(FineTuneOptions options) => WithRecipe(options);
+
+    /// <summary>The same architecture from random weights, all layers trained (<see cref="ScratchOptions"/>); <paramref name="epochs"/> left out keeps the default.</summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names it and says what to change.</exception>
+    public TransferLearner TrainFromScratch(int? epochs = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        return new(_settings with { Mode = TrainingMode.FineTune, FineTuneOptions = options });
+        var defaults = new ScratchOptions();
+        return TrainFromScratch(defaults with { Epochs = epochs ?? defaults.Epochs });
     }
 
     /// <summary>The same architecture from random weights, all layers trained.</summary>
-    public TransferLearner TrainFromScratch(int epochs = 20) => TrainFromScratch(new ScratchOptions { Epochs = epochs });
+    /// <exception cref="ArgumentException">An option is out of range; the message names it and says what to change.</exception>
+    public TransferLearner TrainFromScratch(ScratchOptions options) => WithRecipe(options);
 
-    /// <summary>The same architecture from random weights, all layers trained.</summary>
-    public TransferLearner TrainFromScratch(ScratchOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return new(_settings with { Mode = TrainingMode.FromScratch, ScratchOptions = options });
-    }
-
-    /// <summary>The classifier head, overriding the chosen mode's default head.</summary>
+    /// <summary>The classifier head, overriding the chosen recipe's default head.</summary>
     public TransferLearner WithHead(HeadOptions head)
     {
         ArgumentNullException.ThrowIfNull(head);
@@ -145,49 +168,24 @@ public sealed partial class TransferLearner
     }
 
     /// <summary>
-    /// Loader settings: worker threads (default: cores), the in-memory image cache of each loader in bytes, and
-    /// whether unreadable images are skipped and reported (default false: they stop the run with a clear error).
+    /// How the run reads images: loader workers, the in-memory image cache, whether unreadable images are skipped,
+    /// the pixel budget (see <see cref="ImageLoadingOptions"/> for each default). The object replaces the previous
+    /// one as a whole: set every option you want in one object.
     /// </summary>
-    /// <param name="workers">Decoding threads per loader; default: the number of cores.</param>
-    /// <param name="decodedCacheBytes">
-    /// Cap of each loader's cache (see <see cref="BatchLoaderOptions.DecodedCacheBytes"/>): from the second epoch
-    /// on, cached images are not decoded again. Default <c>null</c>: <see cref="DefaultCacheBytes"/>; 0 turns the
-    /// cache off.
-    /// </param>
-    /// <param name="skipUnreadableImages">
-    /// Leave unreadable images out instead of stopping: every loader of the run (feature extraction, training,
-    /// validation, the final validation and test evaluation) skips them, each is logged once as a warning, and all
-    /// are listed in <see cref="TrainingResult.SkippedFiles"/> and the report.
-    /// </param>
-    /// <param name="maxImagePixels">
-    /// The pixel budget of one image (see <see cref="BatchLoaderOptions.MaxImagePixels"/>), also given to the
-    /// trained model's <see cref="Models.TransferModel.MaxImagePixels"/>. Default <c>null</c>:
-    /// <see cref="ImageDecoder.DefaultMaxPixels"/> (64 megapixels).
-    /// </param>
-    public TransferLearner WithLoader(int? workers = null, long? decodedCacheBytes = null, bool skipUnreadableImages = false,
-        long? maxImagePixels = null)
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    public TransferLearner WithLoader(ImageLoadingOptions options)
     {
-        if (workers is < 1) throw new ArgumentOutOfRangeException(nameof(workers), workers, "Use at least one loader worker.");
-        if (decodedCacheBytes < 0) throw new ArgumentOutOfRangeException(nameof(decodedCacheBytes), decodedCacheBytes, "The cache size cannot be negative.");
-        if (maxImagePixels is < 1) throw new ArgumentOutOfRangeException(nameof(maxImagePixels), maxImagePixels, "maxImagePixels must be at least 1 (default 64 000 000).");
-        return new(_settings with
-        {
-            LoaderWorkers = workers, DecodedCacheBytes = decodedCacheBytes ?? DefaultCacheBytes, SkipUnreadableImages = skipUnreadableImages,
-            MaxImagePixels = maxImagePixels ?? ImageDecoder.DefaultMaxPixels,
-        });
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return new(_settings with { Loading = options });
     }
-
-    /// <summary>
-    /// The default cap of each loader's image cache: 1 GiB, or a sixteenth of the memory available to the process
-    /// when that is less.
-    /// </summary>
-    public static long DefaultCacheBytes => Math.Min(1L << 30, Math.Max(0, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 16));
 
     /// <summary>Bootstrap resamples for the 95 % confidence intervals of the final metrics. Default: 1000; 0 turns them off.</summary>
     public TransferLearner WithBootstrap(int samples) => samples >= 0
         ? new(_settings with { BootstrapSamples = samples })
         : throw new ArgumentOutOfRangeException(nameof(samples), samples, "Use 0 (no intervals) or more resamples.");
 
+    /// <summary>Every setting of a learner; each default is written here once.</summary>
     internal sealed record LearnerSettings
     {
         public required Backbone Backbone { get; init; }
@@ -197,10 +195,7 @@ public sealed partial class TransferLearner
         public double TestFraction { get; init; } = 0.15;
         public int SplitSeed { get; init; } = 42;
         public AugmentationPipeline Augmentation { get; init; } = Augmentations.Standard;
-        public TrainingMode Mode { get; init; } = TrainingMode.FineTune;
-        public FineTuneOptions FineTuneOptions { get; init; } = new();
-        public ScratchOptions ScratchOptions { get; init; } = new();
-        public FeatureExtractionOptions Features { get; init; } = new();
+        public TrainingRecipe Recipe { get; init; } = new FineTuneOptions();
         public HeadOptions? Head { get; init; }
         public ImagePreprocessing? Preprocessing { get; init; }
         public int Seed { get; init; } = 42;
@@ -208,10 +203,7 @@ public sealed partial class TransferLearner
         public string? CheckpointDirectory { get; init; }
         public ILogger Logger { get; init; } = NullLogger.Instance;
         public ThresholdPolicy Threshold { get; init; } = ThresholdPolicy.Default;
-        public int? LoaderWorkers { get; init; }
-        public long DecodedCacheBytes { get; init; } = DefaultCacheBytes;
-        public bool SkipUnreadableImages { get; init; }
-        public long MaxImagePixels { get; init; } = ImageDecoder.DefaultMaxPixels;
+        public ImageLoadingOptions Loading { get; init; } = new();
         public int BootstrapSamples { get; init; } = 1000;
     }
 }

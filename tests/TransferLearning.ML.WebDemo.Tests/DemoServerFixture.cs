@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using TransferLearning.ML.Backbones;
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Models;
-using TransferLearning.ML.Training;
+using TransferLearning.ML.Training.FeatureExtraction;
 
 namespace TransferLearning.ML.WebDemo.Tests;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using TransferLearning.ML.Diagnostics;
-using TransferLearning.ML.Runtime;
 
 namespace TransferLearning.ML.Cli.Commands;
 

@@ -1,10 +1,9 @@
 using System.CommandLine;
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using TransferLearning.ML.Data;
-using TransferLearning.ML.Onnx;
 using TransferLearning.ML.Training;
+using TransferLearning.ML.Training.FeatureExtraction;
 
 namespace TransferLearning.ML.Cli.Commands;
 
@@ -68,7 +67,7 @@ internal static class TrainCommand
                 .WithSeed(seedValue)
                 .WithThreads(parse.GetValue(threads))
                 .WithThreshold(CliOptions.Threshold(parse.GetValue(threshold)!))
-                .WithLoader(skipUnreadableImages: skip, maxImagePixels: CliOptions.Pixels(parse.GetValue(maxMegapixels)))
+                .WithLoader(new ImageLoadingOptions { SkipUnreadableImages = skip, MaxImagePixels = CliOptions.Pixels(parse.GetValue(maxMegapixels)) })
                 .WithLogger(logging.CreateLogger("tl"));
             if (validationSet is null)
             {

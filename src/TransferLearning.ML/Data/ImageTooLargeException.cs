@@ -18,7 +18,7 @@ public sealed class ImageTooLargeException : ImageDataException
     /// <param name="maxPixels">The budget it exceeds.</param>
     public ImageTooLargeException(string fileName, int width, int height, long maxPixels)
         : base(Describe(fileName, width, height, maxPixels) + " Downscale the image, or raise MaxImagePixels " +
-            "(BatchLoaderOptions.MaxImagePixels, TransferLearner.WithLoader(maxImagePixels: …), TransferModel.MaxImagePixels) if it is genuine.",
+            "(BatchLoaderOptions.MaxImagePixels, ImageLoadingOptions.MaxImagePixels, TransferModel.MaxImagePixels) if it is genuine.",
             fileName)
     {
         Width = width;

@@ -1,4 +1,3 @@
-using TorchSharp;
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Models;
 using TransferLearning.ML.Onnx;

@@ -1,5 +1,4 @@
 using TransferLearning.ML.Data;
-using TransferLearning.ML.Models;
 
 namespace TransferLearning.ML.Interpretability;
 

@@ -1,5 +1,4 @@
 using TransferLearning.ML.Data;
-using TransferLearning.ML.Models;
 using TransferLearning.ML.Runtime;
 
 namespace TransferLearning.ML.Interpretability;

@@ -1,7 +1,6 @@
 using TransferLearning.ML.Models;
 using TransferLearning.ML.Onnx;
 using TransferLearning.ML.Onnx.Proto;
-using TransferLearning.ML.Training.Heads;
 
 namespace TransferLearning.ML.Interpretability;
 

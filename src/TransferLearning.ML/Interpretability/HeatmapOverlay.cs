@@ -1,6 +1,5 @@
 using SkiaSharp;
 using TransferLearning.ML.Data;
-using TransferLearning.ML.Models;
 
 namespace TransferLearning.ML.Interpretability;
 

@@ -1,6 +1,5 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
-using TransferLearning.ML.Models;
 
 namespace TransferLearning.ML.MLNet;
 

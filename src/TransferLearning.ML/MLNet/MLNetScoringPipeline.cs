@@ -1,8 +1,5 @@
 using Google.Protobuf;
 using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.Transforms.Image;
-using TransferLearning.ML.Data;
 using TransferLearning.ML.Models;
 using TransferLearning.ML.Onnx.Proto;
 

@@ -1,5 +1,4 @@
 using Microsoft.ML;
-using TransferLearning.ML.Models;
 
 namespace TransferLearning.ML.MLNet;
 

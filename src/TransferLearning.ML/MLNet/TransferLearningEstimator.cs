@@ -4,6 +4,7 @@ using TransferLearning.ML.Backbones;
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Models;
 using TransferLearning.ML.Training;
+using TransferLearning.ML.Training.FeatureExtraction;
 
 namespace TransferLearning.ML.MLNet;
 
@@ -44,12 +45,12 @@ public sealed class TransferLearningEstimator : IEstimator<ITransformer>
         var backbone = o.Backbone ?? Backbone.FromOnnx(o.BackbonePath!);
         var learner = TransferLearner.For(backbone).WithImages(images).Split(o.ValidationFraction, 0, o.Seed)
             .WithSeed(o.Seed).WithBootstrap(0);
-        learner = o.Mode switch
+        learner = learner.WithRecipe(o.Recipe ?? o.Mode switch
         {
-            TrainingMode.FeatureExtraction => learner.ExtractFeatures(o.FeatureExtraction ?? new FeatureExtractionOptions { Epochs = o.Epochs }),
-            TrainingMode.FineTune => learner.FineTune(o.FineTune ?? new FineTuneOptions { Epochs = o.Epochs }),
-            _ => learner.TrainFromScratch(new ScratchOptions { Epochs = o.Epochs }),
-        };
+            TrainingMode.FeatureExtraction => new FeatureExtractionOptions { Epochs = o.Epochs },
+            TrainingMode.FineTune => new FineTuneOptions { Epochs = o.Epochs },
+            _ => new ScratchOptions { Epochs = o.Epochs },
+        });
         var result = learner.Fit(o.Progress, o.CancellationToken);
         var mlContext = new MLContext(o.Seed);
         var transformer = MLNetScoringPipeline

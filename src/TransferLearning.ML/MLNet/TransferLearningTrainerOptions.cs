@@ -1,6 +1,7 @@
 using TransferLearning.ML.Backbones;
 using TransferLearning.ML.Models;
 using TransferLearning.ML.Training;
+using TransferLearning.ML.Training.FeatureExtraction;
 
 namespace TransferLearning.ML.MLNet;
 
@@ -34,15 +35,15 @@ public sealed record TransferLearningTrainerOptions
     /// <summary>Feature extraction (frozen backbone, default) or fine-tuning. Default <see cref="TrainingMode.FeatureExtraction"/>.</summary>
     public TrainingMode Mode { get; init; } = TrainingMode.FeatureExtraction;
 
-    /// <summary>Epochs, used when <see cref="FeatureExtraction"/> / <see cref="FineTune"/> are not given (feature extraction:
-    /// only by the neural head; the default logistic-regression head has no epochs). Default 20.</summary>
+    /// <summary>Epochs of the <see cref="Mode"/>'s default recipe, used when <see cref="Recipe"/> is not given (feature
+    /// extraction: only by the neural head; the default logistic-regression head has no epochs). Default 20.</summary>
     public int Epochs { get; init; } = 20;
 
-    /// <summary>Full feature-extraction options (override <see cref="Epochs"/>). Default <c>null</c>.</summary>
-    public FeatureExtractionOptions? FeatureExtraction { get; init; }
-
-    /// <summary>Full fine-tuning options (override <see cref="Epochs"/>). Default <c>null</c>.</summary>
-    public FineTuneOptions? FineTune { get; init; }
+    /// <summary>
+    /// The whole training recipe (<see cref="FeatureExtractionOptions"/>, <see cref="FineTuneOptions"/> or
+    /// <see cref="ScratchOptions"/>); overrides <see cref="Mode"/> and <see cref="Epochs"/>. Default <c>null</c>.
+    /// </summary>
+    public TrainingRecipe? Recipe { get; init; }
 
     /// <summary>Fraction of the training rows held out to select the best epoch. Default 0.15.</summary>
     public double ValidationFraction { get; init; } = 0.15;

@@ -33,12 +33,31 @@ public abstract record ThresholdPolicy
     public static ThresholdPolicy Fixed(double value) => new FixedThreshold(value is > 0 and < 1
         ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A threshold must be in (0, 1)."));
 
+    /// <summary>The policy as model files and reports name it: <c>default</c>, <c>fixed 0.3</c>, <c>youden</c>, <c>sensitivity&gt;=0.95</c>, <c>specificity&gt;=0.9</c>.</summary>
+    public sealed override string ToString() => Describe();
+
+    /// <summary>The policy a <see cref="ToString"/> name stands for; null for <c>argmax</c> (more than two classes) or a name it does not know.</summary>
+    internal static ThresholdPolicy? Parse(string name)
+    {
+        static double? Number(string text) => double.TryParse(text, System.Globalization.NumberStyles.Float,
+            System.Globalization.CultureInfo.InvariantCulture, out double v) ? v : null;
+        return name switch
+        {
+            "default" => Default,
+            "youden" => Youden,
+            _ when name.StartsWith("fixed ", StringComparison.Ordinal) && Number(name[6..]) is double v && v is > 0 and < 1 => new FixedThreshold(v),
+            _ when name.StartsWith("sensitivity>=", StringComparison.Ordinal) && Number(name[13..]) is double t && t is > 0 and <= 1 => new SensitivityThreshold(t),
+            _ when name.StartsWith("specificity>=", StringComparison.Ordinal) && Number(name[13..]) is double t && t is > 0 and <= 1 => new SpecificityThreshold(t),
+            _ => null,
+        };
+    }
+
     internal string Describe() => this switch
     {
-        FixedThreshold f => f.Value == 0.5 ? "default" : $"fixed {f.Value:0.###}",
+        FixedThreshold f => f.Value == 0.5 ? "default" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"fixed {f.Value:0.###}"),
         YoudenThreshold => "youden",
-        SensitivityThreshold s => $"sensitivity>={s.Target:0.###}",
-        SpecificityThreshold s => $"specificity>={s.Target:0.###}",
+        SensitivityThreshold s => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"sensitivity>={s.Target:0.###}"),
+        SpecificityThreshold s => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"specificity>={s.Target:0.###}"),
         _ => ToString(),
     };
 

@@ -1,5 +1,4 @@
 using TransferLearning.ML.Data;
-using TransferLearning.ML.Metrics;
 
 namespace TransferLearning.ML.Models;
 

@@ -172,7 +172,7 @@ public sealed partial class TransferModel
         Meta("tl.normalizationInGraph", bakeNormalization ? "true" : "false");
         Meta("tl.decisionThreshold", DecisionThreshold?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "argmax");
         Meta("tl.backbone", $"{BackboneName} sha256:{BackboneSha256}");
-        Meta("tl.mode", Mode);
+        Meta("tl.mode", Manifest.Mode);
         Meta("tl.libraryVersion", LibraryVersion);
         model.ProducerName = "TransferLearning.ML";
         model.ProducerVersion = LibraryVersion;

@@ -1,5 +1,4 @@
 using TransferLearning.ML.Data;
-using TransferLearning.ML.Evaluation;
 
 namespace TransferLearning.ML.Models;
 

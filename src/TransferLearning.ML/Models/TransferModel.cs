@@ -3,8 +3,6 @@ using Microsoft.ML.OnnxRuntime;
 using SkiaSharp;
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Metrics;
-using TransferLearning.ML.Onnx;
-using TransferLearning.ML.Training.Heads;
 
 namespace TransferLearning.ML.Models;
 
@@ -50,8 +48,11 @@ public sealed partial class TransferModel : IDisposable
     /// </summary>
     public double? DecisionThreshold => Manifest.DecisionThreshold;
 
-    /// <summary>How the threshold was chosen (<c>default</c>, <c>youden</c>, <c>sensitivity≥0.95</c>, …).</summary>
-    public string ThresholdPolicy => Manifest.ThresholdPolicy;
+    /// <summary>
+    /// How <see cref="DecisionThreshold"/> was chosen on the validation split (<see cref="Metrics.ThresholdPolicy.Default"/>,
+    /// Youden, a sensitivity or specificity target); null for more than two classes, which predict the argmax.
+    /// </summary>
+    public ThresholdPolicy? ThresholdPolicy => ML.Metrics.ThresholdPolicy.Parse(Manifest.ThresholdPolicy);
 
     /// <summary>The backbone's name.</summary>
     public string BackboneName => Manifest.BackboneName;
@@ -59,11 +60,14 @@ public sealed partial class TransferModel : IDisposable
     /// <summary>SHA-256 of the backbone's original ONNX model.</summary>
     public string BackboneSha256 => Manifest.BackboneSha256;
 
-    /// <summary>How it was trained: <c>features</c>, <c>finetune</c> or <c>scratch</c>.</summary>
-    public string Mode => Manifest.Mode;
+    /// <summary>How it was trained.</summary>
+    public TrainingMode Mode => TrainingModeNames.Parse(Manifest.Mode);
 
-    /// <summary>Final metrics recorded at training time (e.g. <c>test.accuracy</c>, <c>validation.rocAuc</c>).</summary>
-    public IReadOnlyDictionary<string, double> Metrics => Manifest.Metrics;
+    /// <summary>The validation split's metrics recorded at training time; null without a validation split.</summary>
+    public SplitScores? ValidationScores => SplitScores.FromManifest(Manifest.Metrics, "validation");
+
+    /// <summary>The test split's metrics recorded at training time; null without a test split.</summary>
+    public SplitScores? TestScores => SplitScores.FromManifest(Manifest.Metrics, "test");
 
     /// <summary>The training options, as text.</summary>
     public IReadOnlyDictionary<string, string> TrainingOptions => Manifest.TrainingOptions;

@@ -1,8 +1,8 @@
-using TransferLearning.ML.Runtime;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
 using TransferLearning.ML.Onnx.Proto;
+using TransferLearning.ML.Runtime;
 
 namespace TransferLearning.ML.Onnx;
 

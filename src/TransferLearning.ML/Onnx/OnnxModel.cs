@@ -1,8 +1,8 @@
-using TransferLearning.ML.Runtime;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using TransferLearning.ML.Onnx.Proto;
+using TransferLearning.ML.Runtime;
 
 namespace TransferLearning.ML.Onnx;
 

@@ -3,7 +3,7 @@ using TransferLearning.ML.Onnx.Proto;
 namespace TransferLearning.ML.Onnx;
 
 /// <summary>The arithmetic a model costs per image, to turn measured speed into achieved GFLOP/s.</summary>
-public static class OnnxModelCost
+internal static class OnnxModelCost
 {
     /// <summary>
     /// Multiply-accumulates per image of the model's Conv, QLinearConv, ConvTranspose-free Gemm, MatMul and

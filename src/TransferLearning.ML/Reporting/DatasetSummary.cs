@@ -1,5 +1,3 @@
-using TransferLearning.ML.Metrics;
-
 namespace TransferLearning.ML.Reporting;
 
 /// <summary>How many images of each class each split holds, for the report's dataset table.</summary>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using TransferLearning.ML.Metrics;
 using TransferLearning.ML.Runtime;
 using TransferLearning.ML.Training;
 
@@ -11,7 +10,7 @@ namespace TransferLearning.ML.Reporting;
 /// <c>epoch,phase,loss,accuracy,val_loss,val_accuracy,val_roc_auc,lr,seconds,train_seconds,train_images_per_second</c>, one row per epoch, invariant
 /// culture, shortest round-trip numbers, <c>nan</c> for a missing value (pandas reads it as NaN).
 /// </summary>
-public static class HistoryCsv
+internal static class HistoryCsv
 {
     /// <summary>The header line.</summary>
     public const string Header = "epoch,phase,loss,accuracy,val_loss,val_accuracy,val_roc_auc,lr,seconds,train_seconds,train_images_per_second";

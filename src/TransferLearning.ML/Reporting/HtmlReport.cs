@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Xml;
 using System.Xml.Linq;
-using TransferLearning.ML.Metrics;
 using TransferLearning.ML.Runtime;
 
 namespace TransferLearning.ML.Reporting;
@@ -11,7 +10,7 @@ namespace TransferLearning.ML.Reporting;
 /// no script and no external resource, so it can be mailed or archived as is. The markup is well-formed XML
 /// (XHTML-style HTML5) and every string from the report is escaped.
 /// </summary>
-public static class HtmlReport
+internal static class HtmlReport
 {
     /// <summary>Renders the figures and writes the report to <paramref name="path"/> atomically (temporary file, then rename).</summary>
     /// <param name="path">Destination, usually <c>report.html</c>; its folder is created.</param>

@@ -1,5 +1,3 @@
-using TransferLearning.ML.Metrics;
-
 namespace TransferLearning.ML.Reporting;
 
 /// <summary>An image the model got wrong, shown in the report's grid of confident mistakes.</summary>

@@ -1,4 +1,3 @@
-using TransferLearning.ML.Metrics;
 using TransferLearning.ML.Reporting.Plots;
 
 namespace TransferLearning.ML.Reporting;

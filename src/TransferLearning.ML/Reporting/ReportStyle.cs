@@ -1,5 +1,3 @@
-using TransferLearning.ML.Metrics;
-
 namespace TransferLearning.ML.Reporting;
 
 /// <summary>The report's inline stylesheet. It avoids '&lt;', '&gt;' and '&amp;' so it stays valid both as HTML raw text and as XML.</summary>

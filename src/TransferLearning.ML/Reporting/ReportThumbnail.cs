@@ -1,6 +1,5 @@
 using SkiaSharp;
 using TransferLearning.ML.Data;
-using TransferLearning.ML.Metrics;
 
 namespace TransferLearning.ML.Reporting;
 

@@ -1,4 +1,3 @@
-using TransferLearning.ML.Metrics;
 using TransferLearning.ML.Runtime;
 
 namespace TransferLearning.ML.Reporting;

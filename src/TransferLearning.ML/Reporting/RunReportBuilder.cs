@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Evaluation;
 using TransferLearning.ML.Interpretability;
-using TransferLearning.ML.Metrics;
 using TransferLearning.ML.Models;
 using TransferLearning.ML.Training;
 
@@ -46,7 +45,7 @@ public static class RunReportBuilder
         string split = onTest ? "test" : "validation";
         var report = new RunReport
         {
-            Title = options.Title ?? $"{result.Model.BackboneName} ({result.Model.Mode}) — training report",
+            Title = options.Title ?? $"{result.Model.BackboneName} ({TrainingModeNames.Of(result.Model.Mode)}) — training report",
             CreatedAt = options.CreatedAt ?? DateTimeOffset.UtcNow,
             EvaluatedSplit = split,
             Dataset = Summary(result.Splits),
@@ -61,7 +60,7 @@ public static class RunReportBuilder
         var extra = new Dictionary<string, object?>
         {
             ["evaluatedSplit"] = split,
-            ["mode"] = result.Model.Mode,
+            ["mode"] = TrainingModeNames.Of(result.Model.Mode),
             ["backbone"] = result.Model.BackboneName,
             ["bestEpoch"] = result.BestEpoch,
             ["stoppedEarly"] = result.StoppedEarly,
@@ -86,17 +85,17 @@ public static class RunReportBuilder
         pairs.Add(new("bestEpoch", result.BestEpoch.ToString(CultureInfo.InvariantCulture)));
         pairs.Add(new("stoppedEarly", result.StoppedEarly ? "yes" : "no"));
         pairs.Add(new("decisionThreshold", result.Model.DecisionThreshold is double t
-            ? $"{t.ToString("0.####", CultureInfo.InvariantCulture)} ({result.Model.ThresholdPolicy})" : result.Model.ThresholdPolicy));
+            ? $"{t.ToString("0.####", CultureInfo.InvariantCulture)} ({result.Model.ThresholdPolicy?.ToString() ?? "argmax"})" : "argmax"));
         if (result.FeatureCache is { } cache)
             pairs.Add(new("featureCache", $"{cache.FromCache} from cache, {cache.Computed} computed ({cache.Directory})"));
         return pairs;
     }
 
-    private static List<KeyValuePair<string, TimeSpan>> Timings(IReadOnlyDictionary<string, TimeSpan> timings)
-    {
-        string[] order = ["features", "training", "evaluation", "total"];
-        return [.. timings.OrderBy(t => Array.IndexOf(order, t.Key) is int i && i >= 0 ? i : order.Length)];
-    }
+    private static List<KeyValuePair<string, TimeSpan>> Timings(RunTimings timings) =>
+    [
+        new("features", timings.FeatureExtraction), new("training", timings.Training),
+        new("evaluation", timings.Evaluation), new("total", timings.Total),
+    ];
 
     /// <summary>
     /// Writes the evaluation report of a saved model on a labelled dataset (e.g. an external test set): metrics with
@@ -118,7 +117,7 @@ public static class RunReportBuilder
         var metrics = ModelEvaluator.Compute(model, labels, probabilities, evaluation, cancellationToken);
         var report = new RunReport
         {
-            Title = options.Title ?? $"{model.BackboneName} ({model.Mode}) — evaluation",
+            Title = options.Title ?? $"{model.BackboneName} ({TrainingModeNames.Of(model.Mode)}) — evaluation",
             CreatedAt = options.CreatedAt ?? DateTimeOffset.UtcNow,
             EvaluatedSplit = "test",
             Dataset = new DatasetSummary(data.ClassNames, new Dictionary<string, IReadOnlyList<int>> { ["test"] = data.ClassCounts() }),
@@ -130,7 +129,7 @@ public static class RunReportBuilder
             SkippedFiles = [.. data.Skipped, .. skipped],
             Notes = options.Notes,
         };
-        var extra = new Dictionary<string, object?> { ["evaluatedSplit"] = "test", ["mode"] = model.Mode, ["backbone"] = model.BackboneName };
+        var extra = new Dictionary<string, object?> { ["evaluatedSplit"] = "test", ["mode"] = TrainingModeNames.Of(model.Mode), ["backbone"] = model.BackboneName };
         if (report.SkippedFiles.Count > 0)
             extra["skippedFiles"] = report.SkippedFiles.Select(f => new Dictionary<string, string> { ["path"] = f.Path, ["reason"] = f.Reason }).ToArray();
         return RunArtifacts.Write(outputDirectory, report, extra, cancellationToken).ReportHtml;
@@ -144,7 +143,7 @@ public static class RunReportBuilder
         ImageDataset set = onTest ? result.Splits.Test : result.Splits.Validation;
         if (set.Count == 0) return [];
         var (labels, probabilities, indices) = onTest && result.TestPredictions is { } test
-            ? test
+            ? (test.LabelArray, test.Matrix, test.SampleIndexArray)
             : result.Model.PredictProbabilities(set, cancellationToken: cancellationToken, skipUnreadable: []);
         double threshold = result.Metrics?.Threshold ?? result.Model.DecisionThreshold ?? 0.5;
         return ConfidentlyWrong(result.Model, set, labels, probabilities, indices, threshold, options, cancellationToken);

@@ -1,5 +1,3 @@
-using TransferLearning.ML.Metrics;
-
 namespace TransferLearning.ML.Reporting;
 
 /// <summary>What <see cref="RunReportBuilder"/> puts into a run's report.</summary>

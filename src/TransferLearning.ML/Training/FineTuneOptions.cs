@@ -1,3 +1,4 @@
+using TransferLearning.ML.Models;
 using TransferLearning.ML.Training.Heads;
 using TransferLearning.ML.Training.Optimization;
 
@@ -8,8 +9,11 @@ namespace TransferLearning.ML.Training;
 /// the new head with the whole backbone frozen, then unfreeze the last blocks and train them and the head together
 /// at lower, per-block (discriminative) learning rates on a one-cycle schedule.
 /// </summary>
-public sealed record FineTuneOptions
+public sealed record FineTuneOptions : TrainingRecipe
 {
+    /// <inheritdoc />
+    public override TrainingMode Mode => TrainingMode.FineTune;
+
     /// <summary>Epochs of the second phase (last blocks + head). Default: 10.</summary>
     public int Epochs { get; init; } = 10;
 
@@ -47,7 +51,7 @@ public sealed record FineTuneOptions
     public double LabelSmoothing { get; init; }
 
     /// <summary>Class weights in the loss. Default: <see cref="ClassWeighting.InverseFrequency"/>.</summary>
-    public ClassWeighting ClassWeighting { get; init; } = ClassWeighting.InverseFrequency;
+    public override ClassWeighting ClassWeighting { get; init; } = ClassWeighting.InverseFrequency;
 
     /// <summary>Clip the gradients' global L2 norm to this value; null does not clip. Default: null.</summary>
     public double? GradientClipNorm { get; init; }
@@ -56,7 +60,7 @@ public sealed record FineTuneOptions
     public EarlyStoppingOptions EarlyStopping { get; init; } = new();
 
     /// <summary>The new classifier head. Default: global average pooling, Dropout(0.2), Dense(classes).</summary>
-    public HeadOptions Head { get; init; } = new();
+    public override HeadOptions Head { get; init; } = new();
 
     /// <summary>
     /// Whether BatchNormalization layers in trainable blocks update their statistics. Default: false — the Keras
@@ -66,7 +70,7 @@ public sealed record FineTuneOptions
     public bool TrainBatchNormStatistics { get; init; }
 
     /// <exception cref="ArgumentException">An option is out of range; the message names it and says what to change.</exception>
-    internal void Validate()
+    internal override void Validate()
     {
         if (Epochs < 0 || HeadEpochs < 0 || Epochs + HeadEpochs == 0)
             throw new ArgumentException($"FineTune needs at least one epoch (Epochs = {Epochs}, HeadEpochs = {HeadEpochs}); e.g. epochs: 10.");
@@ -85,6 +89,9 @@ public sealed record FineTuneOptions
         ArgumentNullException.ThrowIfNull(Head, nameof(Head));
         Head.Validate();
     }
+
+    internal override RunOutcome Run(RunContext context, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) =>
+        FineTuneRun.Execute(context, this, fromScratch: false, progress, cancellationToken);
 
     private static void Positive(double value, string name)
     {

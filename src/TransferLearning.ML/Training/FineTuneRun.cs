@@ -1,6 +1,5 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
-using TransferLearning.ML.Models;
 using TransferLearning.ML.Onnx;
 using TransferLearning.ML.Onnx.Module;
 using TransferLearning.ML.Training.Heads;

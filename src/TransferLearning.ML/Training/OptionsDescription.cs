@@ -15,7 +15,9 @@ internal static class OptionsDescription
     {
         ArgumentNullException.ThrowIfNull(options);
         foreach (PropertyInfo property in options.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
-                     .Where(p => p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract"))
+                     .Where(p => p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract")
+                     // a recipe's kind is the configuration's "mode" row, not one of its options
+                     .Where(p => !(options is TrainingRecipe && p.Name == nameof(TrainingRecipe.Mode))))
         {
             object? value = property.GetValue(options);
             string name = prefix + property.Name;

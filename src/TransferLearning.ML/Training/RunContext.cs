@@ -13,15 +13,20 @@ internal sealed record RunContext(
     float[]? ClassWeights,
     int Seed,
     int Threads,
-    int LoaderWorkers,
-    long DecodedCacheBytes,
-    bool SkipUnreadableImages,
-    long MaxImagePixels,
+    ImageLoadingOptions Loading,
     string? CheckpointDirectory,
     string Fingerprint,
     ILogger Logger)
 {
     public IReadOnlyList<string> ClassNames => Splits.Train.ClassNames;
+
+    public int LoaderWorkers => Loading.WorkerCount;
+
+    public long DecodedCacheBytes => Loading.CacheBytes;
+
+    public bool SkipUnreadableImages => Loading.SkipUnreadableImages;
+
+    public long MaxImagePixels => Loading.MaxImagePixels;
 
     /// <summary>Images every loader of this run left out (with <see cref="SkipUnreadableImages"/>).</summary>
     public SkippedFileLog Skipped { get; } = new();

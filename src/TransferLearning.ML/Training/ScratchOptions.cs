@@ -1,3 +1,4 @@
+using TransferLearning.ML.Models;
 using TransferLearning.ML.Training.Heads;
 using TransferLearning.ML.Training.Optimization;
 
@@ -7,8 +8,11 @@ namespace TransferLearning.ML.Training;
 /// Training the backbone's architecture from random initialisation, every layer trainable: the "end-to-end"
 /// baseline that tells how much the ImageNet weights help.
 /// </summary>
-public sealed record ScratchOptions
+public sealed record ScratchOptions : TrainingRecipe
 {
+    /// <inheritdoc />
+    public override TrainingMode Mode => TrainingMode.FromScratch;
+
     /// <summary>Epochs. Default: 20.</summary>
     public int Epochs { get; init; } = 20;
 
@@ -31,7 +35,7 @@ public sealed record ScratchOptions
     public double LabelSmoothing { get; init; }
 
     /// <summary>Class weights in the loss. Default: inverse frequency.</summary>
-    public ClassWeighting ClassWeighting { get; init; } = ClassWeighting.InverseFrequency;
+    public override ClassWeighting ClassWeighting { get; init; } = ClassWeighting.InverseFrequency;
 
     /// <summary>Gradient clipping norm; null does not clip. Default: null.</summary>
     public double? GradientClipNorm { get; init; }
@@ -40,11 +44,22 @@ public sealed record ScratchOptions
     public EarlyStoppingOptions EarlyStopping { get; init; } = new();
 
     /// <summary>The classifier head. Default: global average pooling, Dropout(0.2), Dense(classes).</summary>
-    public HeadOptions Head { get; init; } = new();
+    public override HeadOptions Head { get; init; } = new();
 
     /// <summary>Whether BatchNormalization layers learn their statistics. Default: true (nothing pretrained to keep).</summary>
     public bool TrainBatchNormStatistics { get; init; } = true;
 
+    /// <exception cref="ArgumentException">An option is out of range; the message names it and says what to change.</exception>
+    internal override void Validate()
+    {
+        if (Epochs < 1) throw new ArgumentException($"TrainFromScratch needs at least one epoch (Epochs = {Epochs}); e.g. epochs: 20.");
+        AsFineTune().Validate();
+    }
+
+    internal override RunOutcome Run(RunContext context, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) =>
+        FineTuneRun.Execute(context, AsFineTune(), fromScratch: true, progress, cancellationToken);
+
+    // the same loop as fine-tuning, with every block trainable, no head phase and one rate
     internal FineTuneOptions AsFineTune() => new()
     {
         Epochs = Epochs, HeadEpochs = 0, UnfreezeLastBlocks = int.MaxValue, FineTuneLearningRate = LearningRate,

@@ -10,8 +10,11 @@ public sealed class TrainingResult
     /// <summary>The trained classifier (best epoch's weights, chosen threshold).</summary>
     public required TransferModel Model { get; init; }
 
-    /// <summary>How it was trained.</summary>
-    public required TrainingMode Mode { get; init; }
+    /// <summary>The recipe that ran, with the head it trained (<see cref="TransferLearner.WithHead"/>'s when given).</summary>
+    public required TrainingRecipe Recipe { get; init; }
+
+    /// <summary>How it was trained: the recipe's kind.</summary>
+    public TrainingMode Mode => Recipe.Mode;
 
     /// <summary>One row per epoch.</summary>
     public required IReadOnlyList<EpochMetrics> History { get; init; }
@@ -40,12 +43,12 @@ public sealed class TrainingResult
     /// <summary>Test metrics when there is a test split, else validation metrics.</summary>
     public ClassificationMetrics? Metrics => TestMetrics ?? ValidationMetrics;
 
-    /// <summary>Test predictions (labels, probabilities, sample indices into <see cref="DatasetSplit.Test"/>), for reports.</summary>
-    public (int[] Labels, float[,] Probabilities, int[] SampleIndices)? TestPredictions { get; init; }
+    /// <summary>The exported model's class probabilities for every test image (rows index <see cref="DatasetSplit.Test"/>); null without a test split.</summary>
+    public ScoredSplit? TestPredictions { get; init; }
 
     /// <summary>
     /// Every file the run left out, with the reason: found while reading the sources (not an image, empty, class
-    /// not kept; see <see cref="ImageDataset.Skipped"/>) and, with <c>WithLoader(skipUnreadableImages: true)</c>,
+    /// not kept; see <see cref="ImageDataset.Skipped"/>) and, with <see cref="ImageLoadingOptions.SkipUnreadableImages"/>,
     /// images no loader could decode (feature extraction, training, validation, the final evaluation). Empty when
     /// nothing was left out.
     /// </summary>
@@ -54,8 +57,8 @@ public sealed class TrainingResult
     /// <summary>Feature-extraction mode: how many feature vectors came from the disk cache and how many were computed.</summary>
     public FeatureCacheStatistics? FeatureCache { get; init; }
 
-    /// <summary>Wall times: <c>features</c> (extraction), <c>training</c>, <c>evaluation</c>, <c>total</c>.</summary>
-    public required IReadOnlyDictionary<string, TimeSpan> Timings { get; init; }
+    /// <summary>Wall times of feature extraction, training, the final evaluation and the whole run.</summary>
+    public required RunTimings Timings { get; init; }
 
     /// <summary>The options of the run as text (for reports).</summary>
     public required IReadOnlyDictionary<string, string> Configuration { get; init; }

@@ -1,5 +1,5 @@
-using Microsoft.ML;
 using System.Text.Json;
+using Microsoft.ML;
 using Microsoft.ML.OnnxRuntime;
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Models;

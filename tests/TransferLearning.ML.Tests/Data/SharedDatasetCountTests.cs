@@ -1,5 +1,4 @@
 using TransferLearning.ML.Data;
-using TransferLearning.ML.Tests.Infrastructure;
 
 namespace TransferLearning.ML.Tests.Data;
 

@@ -15,14 +15,14 @@ public sealed class ModelEvaluatorTests(TrainedKermanyModel model)
     [SharedFact(TrainingData.MobileNet, TrainingData.Kermany)]
     public void Without_tta_views_the_probabilities_and_metrics_are_those_of_the_plain_evaluation()
     {
-        var plain = model.Result.TestPredictions!.Value;
+        var plain = model.Result.TestPredictions!;
 
         var probabilities = ModelEvaluator.Probabilities(model.Result.Model, Test, Tta(0));
         var metrics = ModelEvaluator.Evaluate(model.Result.Model, Test, Tta(0));
 
-        for (int i = 0; i < plain.SampleIndices.Length; i++)
+        for (int i = 0; i < plain.Count; i++)
             for (int k = 0; k < 2; k++)
-                Assert.Equal(plain.Probabilities[i, k], probabilities[plain.SampleIndices[i], k]);
+                Assert.Equal(plain.Probability(i, k), probabilities[plain.SampleIndices[i], k]);
         Assert.Equal(model.Result.TestMetrics!.Accuracy, metrics.Accuracy);
         Assert.Equal(model.Result.TestMetrics.RocAuc, metrics.RocAuc);
         Assert.Equal(model.Result.TestMetrics.LogLoss, metrics.LogLoss);

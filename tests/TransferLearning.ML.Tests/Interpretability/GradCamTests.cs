@@ -1,7 +1,6 @@
 using SkiaSharp;
 using TransferLearning.ML.Interpretability;
 using TransferLearning.ML.Onnx;
-using TransferLearning.ML.Onnx.Module;
 using Xunit.Abstractions;
 
 namespace TransferLearning.ML.Tests.Interpretability;

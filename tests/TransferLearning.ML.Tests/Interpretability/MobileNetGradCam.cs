@@ -1,5 +1,3 @@
-using TransferLearning.ML.Interpretability;
-
 namespace TransferLearning.ML.Tests.Interpretability;
 
 /// <summary>One Grad-CAM over ../shared's ImageNet MobileNetV2, compiled once for the whole test class.</summary>

@@ -1,8 +1,8 @@
 using Microsoft.ML;
 using TransferLearning.ML.MLNet;
-using TransferLearning.ML.Tests.Models;
 using TransferLearning.ML.Tests.Training;
 using TransferLearning.ML.Training;
+using TransferLearning.ML.Training.FeatureExtraction;
 
 namespace TransferLearning.ML.Tests.MLNet;
 
@@ -36,7 +36,7 @@ public sealed class MLNetFixture : IDisposable
         var trainer = Context.MulticlassClassification.Trainers.TransferLearning(new TransferLearningTrainerOptions
         {
             Backbone = TrainingData.MobileNetV2,
-            FeatureExtraction = new FeatureExtractionOptions { Epochs = 10, CacheDirectory = _cache },
+            Recipe = new FeatureExtractionOptions { Epochs = 10, CacheDirectory = _cache },
             ValidationFraction = 0.25,
             Seed = 1,
         });

@@ -1,7 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using TransferLearning.ML.MLNet;
-using TransferLearning.ML.Tests.Models;
 using TransferLearning.ML.Tests.Training;
 
 namespace TransferLearning.ML.Tests.MLNet;
@@ -124,7 +123,7 @@ public sealed class MLNetTrainerTests(MLNetFixture fixture) : IClassFixture<MLNe
                 .Append(mlContext.MulticlassClassification.Trainers.TransferLearning(new ML.MLNet.TransferLearningTrainerOptions
                 {
                     Backbone = TrainingData.MobileNetV2,
-                    FeatureExtraction = new ML.Training.FeatureExtractionOptions { Epochs = 3, CacheDirectory = cache },
+                    Recipe = new ML.Training.FeatureExtraction.FeatureExtractionOptions { Epochs = 3, CacheDirectory = cache },
                     ValidationFraction = 0.25,
                 }))
                 .Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedClass", "PredictedLabel"));

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using TransferLearning.ML.Metrics;
 
 namespace TransferLearning.ML.Tests.Metrics;
 

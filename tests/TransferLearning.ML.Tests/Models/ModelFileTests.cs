@@ -27,7 +27,11 @@ public sealed class ModelFileTests(TrainedModelFixture fixture) : IClassFixture<
         Assert.Equal((fixture.Model.Preprocessing.Width, fixture.Model.Preprocessing.Height), (loaded.Preprocessing.Width, loaded.Preprocessing.Height));
         Assert.Equal(fixture.Model.Preprocessing.Normalization.Std, loaded.Preprocessing.Normalization.Std);
         Assert.Equal(fixture.Model.DecisionThreshold, loaded.DecisionThreshold);
-        Assert.Equal(fixture.Model.Metrics, loaded.Metrics);
+        Assert.Equal(fixture.Model.ValidationScores, loaded.ValidationScores);
+        Assert.Equal(fixture.Model.TestScores, loaded.TestScores);
+        Assert.NotNull(loaded.TestScores?.Accuracy);
+        Assert.Equal(fixture.Model.Mode, loaded.Mode);
+        Assert.Equal(fixture.Model.ThresholdPolicy, loaded.ThresholdPolicy);
         Assert.Equal(fixture.Model.ToOnnxBytes(), loaded.ToOnnxBytes());
     }
 

@@ -8,7 +8,7 @@ using TransferLearning.ML.Onnx.Module;
 using TransferLearning.ML.Onnx.Proto;
 using TransferLearning.ML.Tests.Training;
 using TransferLearning.ML.Training;
-using TransferLearning.ML.Training.Heads;
+using TransferLearning.ML.Training.FeatureExtraction;
 using Xunit.Abstractions;
 
 namespace TransferLearning.ML.Tests.Models;

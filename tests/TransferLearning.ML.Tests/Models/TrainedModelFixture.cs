@@ -1,6 +1,7 @@
 using TransferLearning.ML.Models;
 using TransferLearning.ML.Tests.Training;
 using TransferLearning.ML.Training;
+using TransferLearning.ML.Training.FeatureExtraction;
 
 namespace TransferLearning.ML.Tests.Models;
 

@@ -1,6 +1,5 @@
 using Google.Protobuf;
 using TransferLearning.ML.Onnx;
-using TransferLearning.ML.Tests.Infrastructure;
 using static TransferLearning.ML.Tests.Onnx.OnnxModelTestGraphs;
 
 namespace TransferLearning.ML.Tests.Onnx;

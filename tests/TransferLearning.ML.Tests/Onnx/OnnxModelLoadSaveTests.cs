@@ -2,7 +2,6 @@ using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using TransferLearning.ML.Onnx;
 using TransferLearning.ML.Onnx.Proto;
-using TransferLearning.ML.Tests.Infrastructure;
 using static TransferLearning.ML.Tests.Onnx.OnnxModelTestGraphs;
 
 namespace TransferLearning.ML.Tests.Onnx;

@@ -1,7 +1,5 @@
 using System.Runtime.InteropServices;
 using TransferLearning.ML.Onnx;
-using TransferLearning.ML.Onnx.Proto;
-using TransferLearning.ML.Tests.Infrastructure;
 
 namespace TransferLearning.ML.Tests.Onnx;
 

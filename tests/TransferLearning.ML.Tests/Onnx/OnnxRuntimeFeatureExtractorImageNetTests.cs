@@ -1,6 +1,5 @@
 using SkiaSharp;
 using TransferLearning.ML.Onnx;
-using TransferLearning.ML.Tests.Infrastructure;
 
 namespace TransferLearning.ML.Tests.Onnx;
 

@@ -1,7 +1,6 @@
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using TransferLearning.ML.Onnx;
-using TransferLearning.ML.Tests.Infrastructure;
 using static TransferLearning.ML.Tests.Onnx.OnnxModelTestGraphs;
 
 namespace TransferLearning.ML.Tests.Onnx;

@@ -2,8 +2,6 @@ using System.IO.Compression;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Xml.Linq;
-using TransferLearning.ML.Diagnostics;
-using TransferLearning.ML.Tests.Infrastructure;
 
 namespace TransferLearning.ML.Tests.Packaging;
 
@@ -107,7 +105,7 @@ public sealed class PackageConsumerTests : IDisposable
             """);
         File.WriteAllText(Path.Combine(app, "Program.cs"), """
             using System.Globalization;
-            using TransferLearning.ML.Runtime;
+            using TransferLearning.ML.Diagnostics;
 
             var report = EnvironmentCheck.Run();
             string Join(IEnumerable<float> values) => string.Join(",", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));

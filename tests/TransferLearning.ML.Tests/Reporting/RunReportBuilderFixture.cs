@@ -1,5 +1,6 @@
 using TransferLearning.ML.Tests.Training;
 using TransferLearning.ML.Training;
+using TransferLearning.ML.Training.FeatureExtraction;
 
 namespace TransferLearning.ML.Tests.Reporting;
 

@@ -86,8 +86,8 @@ public sealed class RunReportBuilderTests(TrainedKermanyModel model) : IDisposab
     [SharedFact(TrainingData.MobileNet, TrainingData.Kermany)]
     public void Each_confidently_wrong_test_image_is_shown_with_its_grad_cam_overlay()
     {
-        var test = model.Result.TestPredictions!.Value;
-        var errors = ConfidentError.Find(test.Labels, test.Probabilities, 8, model.Result.TestMetrics!.Threshold ?? 0.5);
+        var test = model.Result.TestPredictions!;
+        var errors = ConfidentError.Find(test.LabelArray, test.Matrix, 8, model.Result.TestMetrics!.Threshold ?? 0.5);
         Assert.NotEmpty(errors); // precondition: the tiny model makes mistakes on its 12 test images
 
         var grid = Parse(Write()).Descendants("div").Single(d => (string?)d.Attribute("class") == "examples");

@@ -1,5 +1,4 @@
 using Google.Protobuf;
-using TransferLearning.ML.Backbones;
 using TransferLearning.ML.Onnx.Module;
 using TransferLearning.ML.Onnx.Proto;
 using TransferLearning.ML.Training;

@@ -1,6 +1,6 @@
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Models;
-using TransferLearning.ML.Training;
+using TransferLearning.ML.Training.FeatureExtraction;
 
 namespace TransferLearning.ML.Tests.Training;
 
@@ -20,7 +20,7 @@ public sealed class EvaluationSettingsTests : IDisposable
             .WithBootstrap(0)
             .WithSeed(5)
             .WithThreads(1)
-            .WithLoader(workers: 1)
+            .WithLoader(new ImageLoadingOptions { Workers = 1 })
             .ExtractFeatures(new FeatureExtractionOptions { CacheDirectory = _cache })
             .Fit();
         using var model = result.Model;

@@ -1,4 +1,4 @@
-using TransferLearning.ML.Training;
+using TransferLearning.ML.Training.FeatureExtraction;
 
 namespace TransferLearning.ML.Tests.Training;
 

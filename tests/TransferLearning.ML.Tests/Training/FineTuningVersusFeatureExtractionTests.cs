@@ -1,6 +1,6 @@
-using Xunit.Abstractions;
 using TransferLearning.ML.Data;
-using TransferLearning.ML.Training;
+using TransferLearning.ML.Training.FeatureExtraction;
+using Xunit.Abstractions;
 
 namespace TransferLearning.ML.Tests.Training;
 

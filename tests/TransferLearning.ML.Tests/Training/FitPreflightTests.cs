@@ -7,6 +7,7 @@ using TransferLearning.ML.Onnx.Proto;
 using TransferLearning.ML.Tests.Cli;
 using TransferLearning.ML.Tests.Data;
 using TransferLearning.ML.Training;
+using TransferLearning.ML.Training.FeatureExtraction;
 using static TransferLearning.ML.Tests.Onnx.OnnxModelTestGraphs;
 
 namespace TransferLearning.ML.Tests.Training;
@@ -42,7 +43,7 @@ public sealed class FitPreflightTests : IDisposable
     private static TransferLearner Learner(Backbone backbone, ImageDataset train, ImageDataset validation, bool fineTune, string cache)
     {
         var learner = TransferLearner.For(backbone).WithSplits(train, validation, null)
-            .Augment(Augmentations.None).WithThreads(1).WithBootstrap(0).WithLoader(workers: 1);
+            .Augment(Augmentations.None).WithThreads(1).WithBootstrap(0).WithLoader(new ImageLoadingOptions { Workers = 1 });
         return fineTune
             ? learner.FineTune(new FineTuneOptions { Epochs = 1, HeadEpochs = 1, UnfreezeLastBlocks = 1, BatchSize = 4 })
             : learner.ExtractFeatures(new FeatureExtractionOptions { Epochs = 2, CacheDirectory = cache });

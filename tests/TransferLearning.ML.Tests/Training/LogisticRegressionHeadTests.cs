@@ -1,12 +1,10 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Models;
 using TransferLearning.ML.Onnx.Proto;
-using TransferLearning.ML.Training;
 using TransferLearning.ML.Training.FeatureExtraction;
 using TransferLearning.ML.Training.Heads;
 

@@ -50,10 +50,10 @@ public sealed class SkipUnreadableRunTests : IDisposable
             .Augment(Augmentations.None)
             .WithThreads(1)
             .WithBootstrap(0)
-            .WithLoader(workers: 1, skipUnreadableImages: true);
+            .WithLoader(new ImageLoadingOptions { Workers = 1, SkipUnreadableImages = true });
         learner = fineTune
             ? learner.FineTune(new TransferLearning.ML.Training.FineTuneOptions { Epochs = 1, HeadEpochs = 1, UnfreezeLastBlocks = 0, BatchSize = 4 })
-            : learner.ExtractFeatures(new TransferLearning.ML.Training.FeatureExtractionOptions { Epochs = 2, CacheDirectory = Path.Combine(_work.Path, "features") });
+            : learner.ExtractFeatures(new TransferLearning.ML.Training.FeatureExtraction.FeatureExtractionOptions { Epochs = 2, CacheDirectory = Path.Combine(_work.Path, "features") });
 
         var result = learner.Fit();
 
@@ -74,7 +74,7 @@ public sealed class SkipUnreadableRunTests : IDisposable
         var test = Folder("test", 2, ("b", "cut.png", EncodedImages.Skia(20, 20, (_, _) => SKColors.Red)[..40]));
         var e = Assert.Throws<ImageDataException>(() => TransferLearner.For(Tiny())
             .WithSplits(train, Folder("validation", 2), test).Augment(Augmentations.None).WithThreads(1).WithBootstrap(0)
-            .ExtractFeatures(new TransferLearning.ML.Training.FeatureExtractionOptions { Epochs = 1, CacheDirectory = Path.Combine(_work.Path, "features") })
+            .ExtractFeatures(new TransferLearning.ML.Training.FeatureExtraction.FeatureExtractionOptions { Epochs = 1, CacheDirectory = Path.Combine(_work.Path, "features") })
             .Fit());
         Assert.Contains("cut.png", e.Message);
     }

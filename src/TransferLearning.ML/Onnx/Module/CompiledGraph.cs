@@ -1,7 +1,5 @@
-using TorchSharp.Modules;
 using TransferLearning.ML.Onnx.Module.Ops;
 using TransferLearning.ML.Onnx.Proto;
-using static TorchSharp.torch;
 
 namespace TransferLearning.ML.Onnx.Module;
 

@@ -1,4 +1,3 @@
-using TorchSharp;
 using TorchSharp.Modules;
 using TransferLearning.ML.Onnx.Module.Ops;
 using TransferLearning.ML.Onnx.Proto;

@@ -1,4 +1,3 @@
-using TorchSharp;
 using TransferLearning.ML.Onnx.Module.Ops;
 using static TorchSharp.torch;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using TorchSharp;
 using TorchSharp.Modules;
 using TransferLearning.ML.Onnx.Module.Ops;
 using TransferLearning.ML.Onnx.Proto;

@@ -1,5 +1,4 @@
 using SkiaSharp;
-using TransferLearning.ML.Metrics;
 
 namespace TransferLearning.ML.Reporting.Plots;
 

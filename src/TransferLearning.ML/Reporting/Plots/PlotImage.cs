@@ -1,6 +1,5 @@
 using ScottPlot;
 using SkiaSharp;
-using TransferLearning.ML.Metrics;
 using TransferLearning.ML.Runtime;
 
 namespace TransferLearning.ML.Reporting.Plots;

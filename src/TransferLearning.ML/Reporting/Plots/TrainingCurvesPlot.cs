@@ -1,5 +1,4 @@
 using ScottPlot;
-using TransferLearning.ML.Metrics;
 using TransferLearning.ML.Training;
 
 namespace TransferLearning.ML.Reporting.Plots;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Google.Protobuf;
-using TransferLearning.ML.Models;
 using TransferLearning.ML.Onnx;
 using TransferLearning.ML.Onnx.Proto;
 using TransferLearning.ML.Training.Heads;
@@ -14,9 +13,10 @@ namespace TransferLearning.ML.Training.FeatureExtraction;
 /// </summary>
 internal static class FeatureExtractionRun
 {
-    public static RunOutcome Execute(RunContext context, FeatureExtractionOptions options, HeadOptions head,
+    public static RunOutcome Execute(RunContext context, FeatureExtractionOptions options,
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
+        HeadOptions head = options.Head;
         var backbone = context.Backbone;
         var clock = Stopwatch.StartNew();
         // Pool spatial maps inside ONNX Runtime so that the cache holds C floats per image, not C·H·W.

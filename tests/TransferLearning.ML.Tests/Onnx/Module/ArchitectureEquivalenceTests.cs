@@ -1,7 +1,6 @@
 using TorchSharp;
 using TransferLearning.ML.Onnx.Module;
 using TransferLearning.ML.Onnx.Proto;
-using TransferLearning.ML.Tests.Infrastructure;
 using static TorchSharp.torch;
 
 namespace TransferLearning.ML.Tests.Onnx.Module;

@@ -1,7 +1,6 @@
 using TransferLearning.ML.Onnx.Module;
-using TransferLearning.ML.Tests.Infrastructure;
-using Xunit.Abstractions;
 using TransferLearning.ML.Onnx.Proto;
+using Xunit.Abstractions;
 
 namespace TransferLearning.ML.Tests.Onnx.Module;
 

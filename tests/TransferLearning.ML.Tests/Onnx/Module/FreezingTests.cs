@@ -1,7 +1,5 @@
 using TorchSharp;
-using TorchSharp.Modules;
 using TransferLearning.ML.Onnx.Module;
-using TransferLearning.ML.Tests.Infrastructure;
 using TransferLearning.ML.Onnx.Proto;
 using static TorchSharp.torch;
 

@@ -1,5 +1,4 @@
 using SkiaSharp;
-using TransferLearning.ML.Tests.Infrastructure;
 
 namespace TransferLearning.ML.Tests.Onnx.Module;
 

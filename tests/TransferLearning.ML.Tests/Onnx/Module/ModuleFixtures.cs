@@ -1,6 +1,5 @@
 using TorchSharp;
 using TransferLearning.ML.Onnx.Proto;
-using TransferLearning.ML.Tests.Infrastructure;
 
 namespace TransferLearning.ML.Tests.Onnx.Module;
 

@@ -1,5 +1,4 @@
 using TransferLearning.ML.Onnx.Module.Ops;
-using TransferLearning.ML.Tests.Infrastructure;
 
 namespace TransferLearning.ML.Tests.Onnx.Module;
 

@@ -1,7 +1,6 @@
 using TransferLearning.ML.Backbones;
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Onnx.Module;
-using TransferLearning.ML.Tests.Infrastructure;
 using static TorchSharp.torch;
 
 namespace TransferLearning.ML.Tests.Onnx.Module;

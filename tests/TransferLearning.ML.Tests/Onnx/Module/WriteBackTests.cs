@@ -1,8 +1,6 @@
-using Google.Protobuf;
 using TorchSharp;
 using TransferLearning.ML.Onnx.Module;
 using TransferLearning.ML.Onnx.Proto;
-using TransferLearning.ML.Tests.Infrastructure;
 using static TorchSharp.torch;
 
 namespace TransferLearning.ML.Tests.Onnx.Module;

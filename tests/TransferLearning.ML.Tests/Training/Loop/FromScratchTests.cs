@@ -1,3 +1,4 @@
+using TransferLearning.ML.Models;
 using TransferLearning.ML.Onnx.Module;
 using TransferLearning.ML.Onnx.Proto;
 using TransferLearning.ML.Tests.Data;
@@ -89,7 +90,7 @@ public sealed class FromScratchTests : IDisposable
         var b = Run(42, out _);
         var c = Run(43, out _);
 
-        Assert.Equal("scratch", first.Model.Mode);
+        Assert.Equal(TrainingMode.FromScratch, first.Model.Mode);
         Assert.Equal([new PhaseSummary("scratch", 1, 1)], first.Phases);
         const double moved = 1e-6; // 3 Adam steps of ≤ 1e-9 each (one-cycle factor ≤ 1), far below
         foreach (string conv in LoopFixtures.Convolutions)

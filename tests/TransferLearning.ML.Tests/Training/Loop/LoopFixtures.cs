@@ -114,7 +114,7 @@ internal static class LoopFixtures
             .WithSplits(Images(12, seed: 1, "train"), Images(6, seed: 2, "validation"))
             .Augment(Augmentations.None)
             .WithThreads(1)
-            .WithLoader(workers: 1)
+            .WithLoader(new ImageLoadingOptions { Workers = 1 })
             .WithBootstrap(0)
             .WithSeed(42);
 

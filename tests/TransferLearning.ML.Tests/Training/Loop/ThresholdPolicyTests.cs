@@ -1,5 +1,4 @@
 using TransferLearning.ML.Metrics;
-using TransferLearning.ML.Training;
 
 namespace TransferLearning.ML.Tests.Training.Loop;
 

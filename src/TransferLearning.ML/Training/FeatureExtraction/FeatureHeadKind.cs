@@ -1,4 +1,4 @@
-namespace TransferLearning.ML.Training;
+namespace TransferLearning.ML.Training.FeatureExtraction;
 
 /// <summary>How <see cref="FeatureExtractionOptions"/> fits the classifier head on the cached features.</summary>
 public enum FeatureHeadKind

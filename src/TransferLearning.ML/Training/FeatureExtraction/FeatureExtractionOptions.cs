@@ -1,6 +1,7 @@
+using TransferLearning.ML.Models;
 using TransferLearning.ML.Training.Heads;
 
-namespace TransferLearning.ML.Training;
+namespace TransferLearning.ML.Training.FeatureExtraction;
 
 /// <summary>
 /// Feature extraction: the backbone stays frozen and runs once per image in ONNX Runtime; its pooled features are
@@ -8,8 +9,11 @@ namespace TransferLearning.ML.Training;
 /// regression (<see cref="FeatureHeadKind.LogisticRegression"/>, the default) or by AdamW epochs
 /// (<see cref="FeatureHeadKind.Neural"/>), see <see cref="HeadKind"/>.
 /// </summary>
-public sealed record FeatureExtractionOptions
+public sealed record FeatureExtractionOptions : TrainingRecipe
 {
+    /// <inheritdoc />
+    public override TrainingMode Mode => TrainingMode.FeatureExtraction;
+
     /// <summary>Epochs of the neural head's training on the cached features. Default: 60 (cheap: features are cached).</summary>
     public int Epochs { get; init; } = 60;
 
@@ -23,10 +27,10 @@ public sealed record FeatureExtractionOptions
     public double WeightDecay { get; init; } = 0.05;
 
     /// <summary>Class weights in the loss. Default: inverse frequency.</summary>
-    public ClassWeighting ClassWeighting { get; init; } = ClassWeighting.InverseFrequency;
+    public override ClassWeighting ClassWeighting { get; init; } = ClassWeighting.InverseFrequency;
 
     /// <summary>The head. Default: a linear (softmax-regression) head on globally pooled features.</summary>
-    public HeadOptions Head { get; init; } = HeadOptions.Linear;
+    public override HeadOptions Head { get; init; } = HeadOptions.Linear;
 
     /// <summary>
     /// How the head is fitted: <see cref="FeatureHeadKind.Neural"/> (AdamW epochs on <see cref="Head"/>) or
@@ -66,7 +70,13 @@ public sealed record FeatureExtractionOptions
     /// <summary>Images per ONNX Runtime call when extracting. Default: 32.</summary>
     public int ExtractionBatchSize { get; init; } = 32;
 
-    internal void Validate()
+    internal override bool TrainsBackbone => false;
+
+    internal override RunOutcome Run(RunContext context, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken) =>
+        FeatureExtractionRun.Execute(context, this, progress, cancellationToken);
+
+    /// <exception cref="ArgumentException">An option is out of range; the message names it and says what to change.</exception>
+    internal override void Validate()
     {
         if (Epochs < 1) throw new ArgumentException($"ExtractFeatures needs at least one epoch of head training (Epochs = {Epochs}).");
         if (!(LearningRate > 0)) throw new ArgumentException($"LearningRate must be positive (was {LearningRate}).");
