@@ -7,8 +7,9 @@ namespace TransferLearning.ML.MLNet;
 
 /// <summary>
 /// Expresses a <see cref="TransferModel"/> as a pipeline of ML.NET transforms that ML.NET can save and load:
-/// the library's own decoding and preprocessing as a custom mapping (<see cref="ImagePixelsMapping"/>; ML.NET's
-/// LoadImages/ExtractPixels are compiled against SkiaSharp 2 and fail with the SkiaSharp 3 this library uses) →
+/// the library's own decoding and preprocessing as a custom mapping (<see cref="ImagePixelsMapping"/>: the same
+/// resize, crop and normalisation as training, which ML.NET's LoadImages/ResizeImages/ExtractPixels do not reproduce
+/// exactly) →
 /// ApplyOnnxModel (the classifier with an ArgMax output) → Score (probabilities in class order) and PredictedLabel
 /// (a key whose values are the class names). Loading a saved pipeline needs
 /// <c>mlContext.ComponentCatalog.RegisterAssembly(typeof(TransferLearningCatalog).Assembly)</c> first.

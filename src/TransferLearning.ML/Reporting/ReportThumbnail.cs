@@ -23,7 +23,9 @@ internal static class ReportThumbnail
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);
         using SKImage full = SKImage.FromPixelCopy(info, rgba, width * 4);
         using var surface = SKSurface.Create(new SKImageInfo(outWidth, outHeight, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        surface.Canvas.DrawImage(full, new SKRect(0, 0, outWidth, outHeight), new SKSamplingOptions(SKCubicResampler.Mitchell));
+        // SkiaSharp 2.88's high quality: bicubic when enlarging, mipmaps when reducing
+        using var paint = new SKPaint { FilterQuality = SKFilterQuality.High };
+        surface.Canvas.DrawImage(full, new SKRect(0, 0, outWidth, outHeight), paint);
         using SKImage small = surface.Snapshot();
         using SKData data = small.Encode(SKEncodedImageFormat.Png, 100);
         return data.ToArray();

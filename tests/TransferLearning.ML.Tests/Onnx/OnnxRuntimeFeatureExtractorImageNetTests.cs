@@ -30,7 +30,7 @@ public sealed class OnnxRuntimeFeatureExtractorImageNetTests
     {
         using var decoded = SKBitmap.Decode(path) ?? throw new InvalidDataException($"{path} is not a readable image");
         using var resized = decoded.Resize(new SKImageInfo(224, 224, SKColorType.Rgba8888, SKAlphaType.Unpremul),
-            new SKSamplingOptions(SKFilterMode.Linear)) ?? throw new InvalidOperationException("resize failed");
+            SKFilterQuality.Low) ?? throw new InvalidOperationException("resize failed");
         ReadOnlySpan<byte> rgba = resized.GetPixelSpan();
         var chw = new float[3 * 224 * 224];
         for (int pixel = 0; pixel < 224 * 224; pixel++)

@@ -1,6 +1,8 @@
 using System.Globalization;
-using ScottPlot;
 using TransferLearning.ML.Metrics;
+using OxyPlot;
+using OxyPlot.Annotations;
+using OxyPlot.Axes;
 
 namespace TransferLearning.ML.Reporting.Plots;
 
@@ -11,8 +13,8 @@ namespace TransferLearning.ML.Reporting.Plots;
 /// </summary>
 public static class ConfusionMatrixPlot
 {
-    private static readonly Color Empty = new(247, 251, 255);
-    private static readonly Color Full = new(8, 48, 107);
+    private static readonly OxyColor Empty = OxyColor.FromRgb(247, 251, 255);
+    private static readonly OxyColor Full = OxyColor.FromRgb(8, 48, 107);
 
     /// <summary>Renders <paramref name="matrix"/>.</summary>
     /// <param name="matrix">The confusion matrix, e.g. <see cref="ClassificationMetrics.ConfusionMatrix"/>.</param>
@@ -25,38 +27,38 @@ public static class ConfusionMatrixPlot
     {
         ArgumentNullException.ThrowIfNull(matrix);
         int k = matrix.ClassCount;
-        using var plot = new Plot();
+        var plot = PlotImage.NewPlot("Confusion matrix (count, % of true class)");
+        string[] names = [.. matrix.ClassNames];
+        var predicted = ClassAxis(AxisPosition.Bottom, "Predicted class", k, i => names[i]);
+        if (names.Any(n => n.Length > 10)) predicted.Angle = -30;
+        plot.Axes.Add(predicted);
+        plot.Axes.Add(ClassAxis(AxisPosition.Left, "True class", k, i => names[k - 1 - i]));
         float fontSize = Math.Clamp(120f / k, 9f, 18f);
         for (int t = 0; t < k; t++)
             for (int p = 0; p < k; p++)
             {
                 double share = matrix.RowPercentage(t, p) / 100;
                 double y = k - 1 - t;  // the first class on top, as the matrix is printed
-                var cell = plot.Add.Rectangle(p - 0.5, p + 0.5, y - 0.5, y + 0.5);
-                cell.FillColor = Mix(Empty, Full, share);
-                cell.LineColor = Colors.White;
-                cell.LineWidth = 1;
-
+                var fill = Mix(Empty, Full, share);
+                plot.Annotations.Add(new RectangleAnnotation
+                {
+                    MinimumX = p - 0.5, MaximumX = p + 0.5, MinimumY = y - 0.5, MaximumY = y + 0.5,
+                    Fill = fill, Stroke = OxyColors.White, StrokeThickness = 1, Layer = AnnotationLayer.BelowSeries,
+                });
                 string percentage = matrix.RowPercentage(t, p).ToString("0.0", CultureInfo.InvariantCulture);
-                var text = plot.Add.Text($"{matrix[t, p].ToString(CultureInfo.InvariantCulture)}\n{percentage} %", p, y);
-                text.LabelAlignment = Alignment.MiddleCenter;
-                text.LabelFontSize = fontSize;
-                text.LabelFontName = PlotFont.Family ?? text.LabelFontName;
-                text.LabelBold = t == p;
-                text.LabelFontColor = share > 0.5 ? Colors.White : Colors.Black;
+                plot.Annotations.Add(new TextAnnotation
+                {
+                    Text = $"{matrix[t, p].ToString(CultureInfo.InvariantCulture)}\n{percentage} %",
+                    TextPosition = new DataPoint(p, y),
+                    TextHorizontalAlignment = HorizontalAlignment.Center,
+                    TextVerticalAlignment = VerticalAlignment.Middle,
+                    FontSize = fontSize,
+                    FontWeight = t == p ? FontWeights.Bold : FontWeights.Normal,
+                    TextColor = share > 0.5 ? OxyColors.White : OxyColors.Black,
+                    Stroke = OxyColors.Transparent,
+                    StrokeThickness = 0,
+                });
             }
-
-        double[] positions = [.. Enumerable.Range(0, k).Select(i => (double)i)];
-        string[] names = [.. matrix.ClassNames];
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(positions, names);
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
-            [.. positions.Select(i => k - 1 - i)], names);
-        if (names.Any(n => n.Length > 10)) plot.Axes.Bottom.TickLabelStyle.Rotation = -30;
-        plot.Axes.SetLimits(-0.5, k - 0.5, -0.5, k - 0.5);
-        plot.HideGrid();
-        plot.Title("Confusion matrix (count, % of true class)");
-        plot.XLabel("Predicted class");
-        plot.YLabel("True class");
         return PlotImage.Png(width, height, plot);
     }
 
@@ -70,9 +72,28 @@ public static class ConfusionMatrixPlot
     public static void Save(string path, ConfusionMatrix matrix, int width = 700, int height = 600) =>
         PlotImage.Save(path, Render(matrix, width, height));
 
-    private static Color Mix(Color from, Color to, double share)
+    /// <summary>An axis with one labelled tick per class at 0 … k − 1 and no grid.</summary>
+    private static LinearAxis ClassAxis(AxisPosition position, string title, int k, Func<int, string> label) => new()
+    {
+        Position = position,
+        Title = title,
+        Minimum = -0.5,
+        Maximum = k - 0.5,
+        MajorStep = 1,
+        MinorStep = 1,
+        TickStyle = TickStyle.Outside,
+        LabelFormatter = v =>
+        {
+            int i = (int)Math.Round(v);
+            return Math.Abs(v - i) < 1e-9 && i >= 0 && i < k ? label(i) : "";
+        },
+        IsPanEnabled = false,
+        IsZoomEnabled = false,
+    };
+
+    private static OxyColor Mix(OxyColor from, OxyColor to, double share)
     {
         byte Channel(byte a, byte b) => (byte)Math.Round(a + (b - a) * share);
-        return new Color(Channel(from.R, to.R), Channel(from.G, to.G), Channel(from.B, to.B));
+        return OxyColor.FromRgb(Channel(from.R, to.R), Channel(from.G, to.G), Channel(from.B, to.B));
     }
 }

@@ -3,9 +3,9 @@ using SkiaSharp;
 namespace TransferLearning.ML.Reporting.Plots;
 
 /// <summary>
-/// The font family the plots draw text with. ScottPlot's default family may not exist on a bare Linux machine
-/// (the bundled SkiaSharp build scans /usr/share/fonts itself, without fontconfig), and a missing family
-/// renders no text at all, so the plots ask SkiaSharp which families are installed and pick a common sans-serif.
+/// The font family the plots draw text with. OxyPlot's default family (Segoe UI) may not exist on a bare Linux machine
+/// (the bundled SkiaSharp build scans /usr/share/fonts itself, without fontconfig), and a missing family may
+/// render no text at all, so the plots ask SkiaSharp which families are installed and pick a common sans-serif.
 /// On Debian/Ubuntu install <c>fonts-dejavu-core</c> when no font is found.
 /// </summary>
 internal static class PlotFont
@@ -26,9 +26,9 @@ internal static class PlotFont
         return installed.Order(StringComparer.Ordinal).FirstOrDefault();
     }
 
-    /// <summary>Applies the family to every text element of <paramref name="plot"/> (call after adding plottables).</summary>
-    public static void Apply(ScottPlot.Plot plot)
+    /// <summary>Makes the family the default font of every text element of <paramref name="plot"/>.</summary>
+    public static void Apply(OxyPlot.PlotModel plot)
     {
-        if (Family is { } family) plot.Font.Set(family);
+        if (Family is { } family) plot.DefaultFont = family;
     }
 }

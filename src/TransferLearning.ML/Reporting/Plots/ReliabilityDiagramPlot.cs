@@ -1,6 +1,10 @@
 using System.Globalization;
-using ScottPlot;
 using TransferLearning.ML.Metrics;
+using OxyPlot;
+using OxyPlot.Annotations;
+using OxyPlot.Axes;
+using OxyPlot.Legends;
+using OxyPlot.Series;
 
 namespace TransferLearning.ML.Reporting.Plots;
 
@@ -35,42 +39,40 @@ public static class ReliabilityDiagramPlot
     public static byte[] Render(IReadOnlyList<CalibrationBin> bins, double expectedCalibrationError, int width = 700, int height = 600)
     {
         ArgumentNullException.ThrowIfNull(bins);
-        using var plot = new Plot();
-        var ideal = plot.Add.Line(0, 0, 1, 1);
-        ideal.LinePattern = LinePattern.Dashed;
-        ideal.Color = Colors.Gray;
-        ideal.LegendText = "perfect calibration";
-
-        bool first = true;
-        foreach (var bin in bins.Where(b => b.Count > 0))
-        {
-            var bar = plot.Add.Rectangle(bin.Lower, bin.Upper, 0, bin.Accuracy);
-            bar.FillColor = new Color(49, 130, 189);
-            bar.LineColor = Colors.White;
-            var confidence = plot.Add.Line(bin.Lower, bin.MeanConfidence, bin.Upper, bin.MeanConfidence);
-            confidence.Color = new Color(222, 45, 38);
-            confidence.LineWidth = 3;
-            if (first)
-            {
-                bar.LegendText = "accuracy";
-                confidence.LegendText = "mean confidence";
-                first = false;
-            }
-            var count = plot.Add.Text(bin.Count.ToString(CultureInfo.InvariantCulture), (bin.Lower + bin.Upper) / 2, Math.Max(bin.Accuracy, bin.MeanConfidence) + 0.01);
-            count.LabelAlignment = Alignment.LowerCenter;
-            count.LabelFontSize = 10;
-            count.LabelFontName = PlotFont.Family ?? count.LabelFontName;
-            count.LabelFontColor = Colors.DimGray;
-        }
-
-        plot.Axes.SetLimits(0, 1, 0, 1.08);
         string ece = double.IsNaN(expectedCalibrationError)
             ? ""
             : $" — ECE {expectedCalibrationError.ToString("0.000", CultureInfo.InvariantCulture)}";
-        plot.Title("Reliability diagram" + ece);
-        plot.XLabel("Confidence (largest probability)");
-        plot.YLabel("Accuracy");
-        plot.ShowLegend(Alignment.UpperLeft);
+        var plot = PlotImage.NewPlot("Reliability diagram" + ece);
+        plot.Axes.Add(PlotImage.Axis(AxisPosition.Bottom, "Confidence (largest probability)", 0, 1));
+        plot.Axes.Add(PlotImage.Axis(AxisPosition.Left, "Accuracy", 0, 1.08));
+
+        var bars = new RectangleBarSeries { Title = "accuracy", FillColor = OxyColor.FromRgb(49, 130, 189), StrokeColor = OxyColors.White, StrokeThickness = 1 };
+        var confidence = new LineSeries { Title = "mean confidence", Color = OxyColor.FromRgb(222, 45, 38), StrokeThickness = 3 };
+        foreach (var bin in bins.Where(b => b.Count > 0))
+        {
+            bars.Items.Add(new RectangleBarItem(bin.Lower, 0, bin.Upper, bin.Accuracy));
+            // one segment per bin: a NaN point breaks the line between bins
+            if (confidence.Points.Count > 0) confidence.Points.Add(DataPoint.Undefined);
+            confidence.Points.Add(new DataPoint(bin.Lower, bin.MeanConfidence));
+            confidence.Points.Add(new DataPoint(bin.Upper, bin.MeanConfidence));
+            plot.Annotations.Add(new TextAnnotation
+            {
+                Text = bin.Count.ToString(CultureInfo.InvariantCulture),
+                TextPosition = new DataPoint((bin.Lower + bin.Upper) / 2, Math.Max(bin.Accuracy, bin.MeanConfidence) + 0.01),
+                TextHorizontalAlignment = HorizontalAlignment.Center,
+                TextVerticalAlignment = VerticalAlignment.Bottom,
+                FontSize = 10,
+                TextColor = OxyColors.DimGray,
+                Stroke = OxyColors.Transparent,
+                StrokeThickness = 0,
+            });
+        }
+        var ideal = new LineSeries { Title = "perfect calibration", Color = OxyColors.Gray, LineStyle = LineStyle.Dash, StrokeThickness = 1 };
+        ideal.Points.AddRange([new DataPoint(0, 0), new DataPoint(1, 1)]);
+        plot.Series.Add(ideal);
+        plot.Series.Add(bars);
+        plot.Series.Add(confidence);
+        plot.Legends.Add(PlotImage.Legend(LegendPosition.TopLeft));
         return PlotImage.Png(width, height, plot);
     }
 

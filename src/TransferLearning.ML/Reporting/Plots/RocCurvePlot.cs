@@ -1,6 +1,9 @@
 using System.Globalization;
-using ScottPlot;
 using TransferLearning.ML.Metrics;
+using OxyPlot;
+using OxyPlot.Axes;
+using OxyPlot.Legends;
+using OxyPlot.Series;
 
 namespace TransferLearning.ML.Reporting.Plots;
 
@@ -40,24 +43,27 @@ public static class RocCurvePlot
         if (curves.Count != names.Count)
             throw new ArgumentException($"{curves.Count} curves but {names.Count} names; pass one name per curve.", nameof(names));
 
-        using var plot = new Plot();
-        var guess = plot.Add.Line(0, 0, 1, 1);
-        guess.LinePattern = LinePattern.Dashed;
-        guess.Color = Colors.Gray;
-        guess.LegendText = "chance (AUC 0.5)";
+        var plot = PlotImage.NewPlot(curves.Count == 1 ? "ROC curve" : "ROC curves (one vs rest)");
+        plot.Axes.Add(PlotImage.Axis(AxisPosition.Bottom, "False-positive rate (1 − specificity)", -0.01, 1.01));
+        plot.Axes.Add(PlotImage.Axis(AxisPosition.Left, "True-positive rate (sensitivity)", -0.01, 1.01));
+        var guess = new LineSeries { Title = "chance (AUC 0.5)", Color = OxyColors.Gray, LineStyle = LineStyle.Dash, StrokeThickness = 1 };
+        guess.Points.AddRange([new DataPoint(0, 0), new DataPoint(1, 1)]);
+        plot.Series.Add(guess);
         for (int i = 0; i < curves.Count; i++)
         {
             var curve = curves[i];
             if (double.IsNaN(curve.Area)) continue;  // one class only: there is no curve to draw
-            var line = plot.Add.ScatterLine(curve.FalsePositiveRates.ToArray(), curve.TruePositiveRates.ToArray());
-            line.LineWidth = 2;
-            line.LegendText = $"{names[i]} (AUC {curve.Area.ToString("0.000", CultureInfo.InvariantCulture)})";
+            var line = new LineSeries
+            {
+                Title = $"{names[i]} (AUC {curve.Area.ToString("0.000", CultureInfo.InvariantCulture)})",
+                Color = PlotImage.Palette[i % PlotImage.Palette.Length],
+                StrokeThickness = 2,
+            };
+            for (int j = 0; j < curve.FalsePositiveRates.Count; j++)
+                line.Points.Add(new DataPoint(curve.FalsePositiveRates[j], curve.TruePositiveRates[j]));
+            plot.Series.Add(line);
         }
-        plot.Axes.SetLimits(-0.01, 1.01, -0.01, 1.01);
-        plot.Title(curves.Count == 1 ? "ROC curve" : "ROC curves (one vs rest)");
-        plot.XLabel("False-positive rate (1 − specificity)");
-        plot.YLabel("True-positive rate (sensitivity)");
-        plot.ShowLegend(Alignment.LowerRight);
+        plot.Legends.Add(PlotImage.Legend(LegendPosition.BottomRight));
         return PlotImage.Png(width, height, plot);
     }
 

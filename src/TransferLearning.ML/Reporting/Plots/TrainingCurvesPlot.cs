@@ -1,4 +1,8 @@
-using ScottPlot;
+using OxyPlot;
+using OxyPlot.Annotations;
+using OxyPlot.Axes;
+using OxyPlot.Legends;
+using OxyPlot.Series;
 using TransferLearning.ML.Training;
 
 namespace TransferLearning.ML.Reporting.Plots;
@@ -23,16 +27,16 @@ public static class TrainingCurvesPlot
         ArgumentNullException.ThrowIfNull(epochs);
         if (epochs.Count == 0) throw new ArgumentException("No epochs to plot: the training history is empty.", nameof(epochs));
 
-        using var loss = new Plot();
-        AddSeries(loss, epochs, e => e.TrainLoss, "train loss", Colors.Blue, dashed: false);
-        AddSeries(loss, epochs, e => e.ValidationLoss, "validation loss", Colors.OrangeRed, dashed: false);
-        Finish(loss, epochs, "Loss", "loss", Alignment.UpperRight);
+        var loss = PlotImage.NewPlot("Loss");
+        AddSeries(loss, epochs, e => e.TrainLoss, "train loss", OxyColors.Blue, dashed: false);
+        AddSeries(loss, epochs, e => e.ValidationLoss, "validation loss", OxyColors.OrangeRed, dashed: false);
+        Finish(loss, epochs, "loss", LegendPosition.TopRight);
 
-        using var accuracy = new Plot();
-        AddSeries(accuracy, epochs, e => e.TrainAccuracy, "train accuracy", Colors.Blue, dashed: false);
-        AddSeries(accuracy, epochs, e => e.ValidationAccuracy, "validation accuracy", Colors.OrangeRed, dashed: false);
-        AddSeries(accuracy, epochs, e => e.ValidationRocAuc, "validation ROC-AUC", Colors.Green, dashed: true);
-        Finish(accuracy, epochs, "Accuracy", "accuracy / AUC", Alignment.LowerRight);
+        var accuracy = PlotImage.NewPlot("Accuracy");
+        AddSeries(accuracy, epochs, e => e.TrainAccuracy, "train accuracy", OxyColors.Blue, dashed: false);
+        AddSeries(accuracy, epochs, e => e.ValidationAccuracy, "validation accuracy", OxyColors.OrangeRed, dashed: false);
+        AddSeries(accuracy, epochs, e => e.ValidationRocAuc, "validation ROC-AUC", OxyColors.Green, dashed: true);
+        Finish(accuracy, epochs, "accuracy / AUC", LegendPosition.BottomRight);
 
         return PlotImage.Png(width, height, loss, accuracy);
     }
@@ -47,34 +51,44 @@ public static class TrainingCurvesPlot
     public static void Save(string path, IReadOnlyList<EpochMetrics> epochs, int width = 1200, int height = 500) =>
         PlotImage.Save(path, Render(epochs, width, height));
 
-    private static void AddSeries(Plot plot, IReadOnlyList<EpochMetrics> epochs, Func<EpochMetrics, double> value,
-        string name, Color color, bool dashed)
+    private static void AddSeries(PlotModel plot, IReadOnlyList<EpochMetrics> epochs, Func<EpochMetrics, double> value,
+        string name, OxyColor color, bool dashed)
     {
         var points = epochs.Where(e => double.IsFinite(value(e))).ToArray();
         if (points.Length == 0) return;
-        var line = plot.Add.Scatter(points.Select(e => (double)e.Epoch).ToArray(), points.Select(value).ToArray());
-        line.LegendText = name;
-        line.Color = color;
-        line.LineWidth = 2;
-        line.MarkerSize = 6;
-        if (dashed) line.LinePattern = LinePattern.Dashed;
+        var line = new LineSeries
+        {
+            Title = name,
+            Color = color,
+            StrokeThickness = 2,
+            MarkerType = MarkerType.Circle,
+            MarkerSize = 3,
+            MarkerFill = color,
+            LineStyle = dashed ? LineStyle.Dash : LineStyle.Solid,
+        };
+        foreach (var e in points) line.Points.Add(new DataPoint(e.Epoch, value(e)));
+        plot.Series.Add(line);
     }
 
-    private static void Finish(Plot plot, IReadOnlyList<EpochMetrics> epochs, string title, string yLabel, Alignment legend)
+    private static void Finish(PlotModel plot, IReadOnlyList<EpochMetrics> epochs, string yLabel, LegendPosition legend)
     {
         for (int i = 1; i < epochs.Count; i++)
             if (epochs[i].Phase != epochs[i - 1].Phase)
-            {
-                var boundary = plot.Add.VerticalLine(epochs[i].Epoch - 0.5);
-                boundary.LinePattern = LinePattern.Dotted;
-                boundary.Color = Colors.Gray;
-                boundary.Text = epochs[i].Phase;
-                boundary.LabelOppositeAxis = true;
-            }
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        plot.Title(title);
-        plot.XLabel("epoch");
-        plot.YLabel(yLabel);
-        plot.ShowLegend(legend);
+                plot.Annotations.Add(new LineAnnotation
+                {
+                    Type = LineAnnotationType.Vertical,
+                    X = epochs[i].Epoch - 0.5,
+                    LineStyle = LineStyle.Dot,
+                    Color = OxyColors.Gray,
+                    Text = epochs[i].Phase,
+                    TextColor = OxyColors.DimGray,
+                });
+        var epoch = PlotImage.Axis(AxisPosition.Bottom, "epoch");
+        epoch.MinimumMajorStep = 1;  // whole epochs only
+        epoch.MinimumMinorStep = 1;
+        epoch.StringFormat = "0";
+        plot.Axes.Add(epoch);
+        plot.Axes.Add(PlotImage.Axis(AxisPosition.Left, yLabel));
+        plot.Legends.Add(PlotImage.Legend(legend));
     }
 }

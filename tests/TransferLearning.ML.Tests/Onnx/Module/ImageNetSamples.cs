@@ -13,7 +13,7 @@ internal static class ImageNetSamples
         using SKBitmap original = SKBitmap.Decode(Path.Combine(RepositoryPaths.Shared, "models", "imagenet-samples", name + ".png"))
             ?? throw new InvalidDataException($"{name}.png could not be decoded");
         using SKBitmap resized = original.Resize(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Unpremul),
-            new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None));
+            SKFilterQuality.Low);  // bilinear, no mipmaps (SkiaSharp 2.88)
         var data = new float[3 * size * size];
         for (int y = 0; y < size; y++)
             for (int x = 0; x < size; x++)
