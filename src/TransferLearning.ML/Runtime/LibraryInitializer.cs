@@ -10,6 +10,11 @@ internal static class LibraryInitializer
     internal static void Initialize()
     {
         NativeAllocator.EnsureApplied();
+        // TorchSharp's native library may need a libstdc++ version this machine lacks (built elsewhere, run on Debian 12
+        // or Ubuntu 22.04): mark that requirement weak before anything loads it. Never throws; a failure is explained
+        // when the load fails (NativeLoadDiagnosis).
+        try { LibStdCxxCompatibility.EnsureApplied(); }
+        catch (Exception) { /* a module initializer must not fail the assembly load; the load error says what is wrong */ }
         // libtorch warns once per thread that NNPACK does not support this CPU (it falls back to other kernels);
         // only errors are worth a user's attention. An explicit setting of the variable is kept.
         if (Environment.GetEnvironmentVariable("TORCH_CPP_LOG_LEVEL") is null)

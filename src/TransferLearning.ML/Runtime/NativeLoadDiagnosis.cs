@@ -6,8 +6,8 @@ namespace TransferLearning.ML.Runtime;
 /// <summary>
 /// Why TorchSharp's native library does not load, told from the dynamic loader's own words. TorchSharp blames a
 /// missing libtorch package whatever the cause; on Linux the usual real cause is a <c>GLIBCXX_*</c> version that the
-/// machine's libstdc++ lacks (an application built where the build step did not mark it weak, then run on Debian 12
-/// or Ubuntu 22.04).
+/// machine's libstdc++ lacks and that neither the build step nor <see cref="LibStdCxxCompatibility"/> at load time
+/// could mark weak (a read-only application folder, or TorchSharp loaded before this library).
 /// </summary>
 internal static partial class NativeLoadDiagnosis
 {
@@ -37,16 +37,26 @@ internal static partial class NativeLoadDiagnosis
     }
 
     /// <summary>A sentence for a loader message about <paramref name="path"/>.</summary>
-    internal static string Explain(string path, string loaderMessage)
+    /// <param name="path">The library the loader refused.</param>
+    /// <param name="loaderMessage">What the loader said.</param>
+    /// <param name="failure">Why the load-time fix could not rewrite the library (default: what it recorded in this process).</param>
+    internal static string Explain(string path, string loaderMessage, LibStdCxxFailure? failure = null)
     {
         var version = MissingVersion().Match(loaderMessage);
         if (version.Success)
+        {
+            failure ??= LibStdCxxCompatibility.FailureFor(path);
+            string runtimeFix = failure is not null
+                ? $"TransferLearning.ML marks such a requirement weak when it first loads (the one symbol of that version is never used), but {failure.Reason}. "
+                : "TransferLearning.ML marks such a requirement weak in that file when it first loads (the one symbol of that version is never used), unless " +
+                  $"the AppContext switch {LibStdCxxCompatibility.DisableSwitch} is set or TorchSharp was loaded before TransferLearning.ML. ";
             return $"{path} needs {version.Groups["version"].Value} from {(version.Groups["library"].Success ? version.Groups["library"].Value : "libstdc++")}, which this machine's " +
-                   "C++ runtime does not define. TransferLearning.ML's build step marks that requirement weak in the copy in the " +
-                   "output folder when the machine it builds on lacks it (the one symbol of that version is never used): build or " +
-                   "publish the application on a machine with this C++ runtime (e.g. this one) without " +
-                   "<TransferLearningMLPatchLibTorchSharp>false</TransferLearningMLPatchLibTorchSharp>, or install a newer " +
-                   $"libstdc++6. The loader said: {loaderMessage.Trim()}";
+                   "C++ runtime (libstdc++) does not define. " + runtimeFix +
+                   "Fixes: run the application once as a user who may write to its folder (or `tl doctor` for the tool), so that the file is fixed; " +
+                   "or build or publish the application on a machine with this C++ runtime (e.g. this one) without " +
+                   "<TransferLearningMLPatchLibTorchSharp>false</TransferLearningMLPatchLibTorchSharp>; or install a libstdc++6 from GCC 13 or later. " +
+                   $"The loader said: {loaderMessage.Trim()}";
+        }
         return $"{path} cannot be loaded: {loaderMessage.Trim()}";
     }
 

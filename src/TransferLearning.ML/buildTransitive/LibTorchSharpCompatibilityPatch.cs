@@ -1,5 +1,7 @@
-// Compiled by MSBuild's RoslynCodeTaskFactory when an application that references TransferLearning.ML builds;
-// it is not part of the library assembly.
+// Compiled twice: by MSBuild's RoslynCodeTaskFactory when an application that references TransferLearning.ML builds
+// (the task below, run after each build and publish), and into the library itself with TRANSFERLEARNING_ML_LIBRARY
+// defined (only LibStdCxxVersions, which Runtime/LibStdCxxCompatibility.cs uses when the application first loads the
+// library, so that a machine that runs the application but did not build it is handled too).
 //
 // Why: TorchSharp 0.107's libLibTorchSharp.so lists GLIBCXX_3.4.32 among the libstdc++ versions it needs, but
 // Debian 12 and Ubuntu 22.04 ship a libstdc++ that stops at GLIBCXX_3.4.30, so the dynamic loader refuses the
@@ -15,17 +17,14 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
-using Microsoft.Build.Framework;
-using Microsoft.Build.Utilities;
+
+#if !TRANSFERLEARNING_ML_LIBRARY
+using TransferLearning.ML.Build;
 
 public sealed class PatchLibTorchSharpForOldLibStdCxx : Microsoft.Build.Utilities.Task
 {
-    private const uint ShtGnuVerdef = 0x6ffffffd;
-    private const uint ShtGnuVerneed = 0x6ffffffe;
-    private const ushort VerFlagWeak = 0x2;
-
     /// <summary>Folders searched (with their runtimes/linux-*/native sub-folders) for libLibTorchSharp.so.</summary>
-    [Required]
+    [Microsoft.Build.Framework.Required]
     public string[] Directories { get; set; } = Array.Empty<string>();
 
     /// <summary>Optional path of the libstdc++.so.6 to compare against; found in the usual places when empty.</summary>
@@ -33,18 +32,18 @@ public sealed class PatchLibTorchSharpForOldLibStdCxx : Microsoft.Build.Utilitie
 
     public override bool Execute()
     {
-        var targets = FindLibraries();
+        var targets = LibStdCxxVersions.FindLibraries(Directories);
         if (targets.Count == 0) return true;
 
-        string host = string.IsNullOrEmpty(HostLibStdCxx) ? FindHostLibStdCxx() : HostLibStdCxx;
+        string host = string.IsNullOrEmpty(HostLibStdCxx) ? LibStdCxxVersions.FindHostLibStdCxx() : HostLibStdCxx;
         if (host == null || !File.Exists(host))
         {
-            Log.LogMessage(MessageImportance.Low, "TransferLearning.ML: no libstdc++.so.6 found on this machine; libLibTorchSharp.so left as it is.");
+            Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Low, "TransferLearning.ML: no libstdc++.so.6 found on this machine; libLibTorchSharp.so left as it is.");
             return true;
         }
 
         HashSet<string> provided;
-        try { provided = ReadDefinedVersions(File.ReadAllBytes(host)); }
+        try { provided = LibStdCxxVersions.ReadDefinedVersions(File.ReadAllBytes(host)); }
         catch (Exception e)
         {
             Log.LogWarning("TransferLearning.ML: could not read the version definitions of {0} ({1}); libLibTorchSharp.so left as it is.", host, e.Message);
@@ -53,7 +52,14 @@ public sealed class PatchLibTorchSharpForOldLibStdCxx : Microsoft.Build.Utilitie
 
         foreach (string path in targets)
         {
-            try { PatchOne(path, provided); }
+            try
+            {
+                var changed = LibStdCxxVersions.MarkUnmetWeak(path, provided, inPlace: true);
+                if (changed.Count > 0)
+                    Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Normal,
+                        "TransferLearning.ML: marked {0} weak in {1} (this machine's libstdc++ does not define it; no code uses it).",
+                        string.Join(", ", changed), path);
+            }
             catch (Exception e)
             {
                 Log.LogWarning("TransferLearning.ML: could not inspect {0} ({1}). If TorchSharp then fails to load, your libstdc++ is older than the one libLibTorchSharp.so was built against.", path, e.Message);
@@ -62,26 +68,62 @@ public sealed class PatchLibTorchSharpForOldLibStdCxx : Microsoft.Build.Utilitie
         return true;
     }
 
-    private List<string> FindLibraries()
+    /// <summary>Every version requirement (library, version name, flags) of an ELF64 little-endian file.</summary>
+    public static List<LibStdCxxVersions.VersionNeed> ReadNeededVersions(byte[] elf) => LibStdCxxVersions.ReadNeededVersions(elf);
+
+    /// <summary>The version names an ELF64 little-endian shared library defines (.gnu.version_d).</summary>
+    public static HashSet<string> ReadDefinedVersions(byte[] elf) => LibStdCxxVersions.ReadDefinedVersions(elf);
+}
+#endif
+
+#if TRANSFERLEARNING_ML_LIBRARY
+namespace TransferLearning.ML.Runtime
+#else
+namespace TransferLearning.ML.Build
+#endif
+{
+/// <summary>
+/// Reads the libstdc++ version requirements of libLibTorchSharp.so and the versions a libstdc++.so.6 defines, and
+/// marks the requirements that the libstdc++ lacks weak (VER_FLG_WEAK), so that the dynamic loader accepts the library.
+/// </summary>
+#if TRANSFERLEARNING_ML_LIBRARY
+internal
+#else
+public
+#endif
+static class LibStdCxxVersions
+{
+    private const uint ShtGnuVerdef = 0x6ffffffd;
+    private const uint ShtGnuVerneed = 0x6ffffffe;
+    private const ushort VerFlagWeak = 0x2;
+
+    /// <summary>The file name of TorchSharp's native library on Linux.</summary>
+    public const string TorchSharpFileName = "libLibTorchSharp.so";
+
+    /// <summary>libLibTorchSharp.so in each folder and in its runtimes/linux*/native sub-folders.</summary>
+    public static List<string> FindLibraries(IEnumerable<string> directories)
     {
         var found = new List<string>();
-        foreach (string dir in Directories)
+        foreach (string dir in directories)
         {
             if (string.IsNullOrEmpty(dir) || !Directory.Exists(dir)) continue;
-            string top = Path.Combine(dir, "libLibTorchSharp.so");
+            string top = Path.Combine(dir, TorchSharpFileName);
             if (File.Exists(top)) found.Add(Path.GetFullPath(top));
             string runtimes = Path.Combine(dir, "runtimes");
             if (!Directory.Exists(runtimes)) continue;
             foreach (string rid in Directory.GetDirectories(runtimes, "linux*"))
             {
-                string candidate = Path.Combine(rid, "native", "libLibTorchSharp.so");
+                string candidate = Path.Combine(rid, "native", TorchSharpFileName);
                 if (File.Exists(candidate)) found.Add(Path.GetFullPath(candidate));
             }
         }
-        return found;
+        var distinct = new List<string>();
+        foreach (string f in found) if (!distinct.Contains(f)) distinct.Add(f);
+        return distinct;
     }
 
-    private static string FindHostLibStdCxx()
+    /// <summary>The machine's libstdc++.so.6 in the usual places, or null.</summary>
+    public static string FindHostLibStdCxx()
     {
         string[] candidates =
         {
@@ -94,32 +136,77 @@ public sealed class PatchLibTorchSharpForOldLibStdCxx : Microsoft.Build.Utilitie
         return null;
     }
 
-    private void PatchOne(string path, HashSet<string> provided)
+    /// <summary>The libstdc++ versions the ELF file <paramref name="elf"/> needs, not weakly, that <paramref name="provided"/> lacks.</summary>
+    public static List<VersionNeed> UnmetNeeds(byte[] elf, HashSet<string> provided)
     {
-        var changes = new List<VersionNeed>();
-        foreach (var need in ReadNeededVersions(File.ReadAllBytes(path)))
+        var unmet = new List<VersionNeed>();
+        foreach (var need in ReadNeededVersions(elf))
             if (need.File.StartsWith("libstdc++", StringComparison.Ordinal) && !need.Weak && !provided.Contains(need.Name))
-                changes.Add(need);
-        if (changes.Count == 0) return;
+                unmet.Add(need);
+        return unmet;
+    }
+
+    /// <summary>
+    /// Marks weak every libstdc++ version <paramref name="path"/> needs that <paramref name="provided"/> lacks; returns
+    /// their names (empty when nothing had to change, and then the file is not touched). In place keeps the file
+    /// (and its timestamp, so that MSBuild's incremental copy sees no change); otherwise a patched copy replaces the
+    /// file in one rename, so that a process that has the old file open or mapped keeps it intact.
+    /// </summary>
+    public static List<string> MarkUnmetWeak(string path, HashSet<string> provided, bool inPlace)
+    {
+        byte[] elf = File.ReadAllBytes(path);
+        var changes = UnmetNeeds(elf, provided);
+        var names = new List<string>();
+        if (changes.Count == 0) return names;
+        foreach (var change in changes)
+        {
+            ushort flags = (ushort)(change.Flags | VerFlagWeak);
+            elf[change.FlagsOffset] = (byte)(flags & 0xff);
+            elf[change.FlagsOffset + 1] = (byte)(flags >> 8);
+            names.Add(change.Name);
+        }
 
         DateTime stamp = File.GetLastWriteTimeUtc(path);
-        using (var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read))
+        if (inPlace)
         {
-            foreach (var change in changes)
+            using (var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read))
             {
-                ushort flags = (ushort)(change.Flags | VerFlagWeak);
-                stream.Position = change.FlagsOffset;
-                stream.WriteByte((byte)(flags & 0xff));
-                stream.WriteByte((byte)(flags >> 8));
+                foreach (var change in changes)
+                {
+                    stream.Position = change.FlagsOffset;
+                    stream.WriteByte(elf[change.FlagsOffset]);
+                    stream.WriteByte(elf[change.FlagsOffset + 1]);
+                }
             }
         }
+        else
+        {
+#if TRANSFERLEARNING_ML_LIBRARY
+            string temporary = path + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp";
+            try
+            {
+                File.WriteAllBytes(temporary, elf);
+                CopyUnixMode(path, temporary);
+                File.Move(temporary, path, true);
+            }
+            finally
+            {
+                if (File.Exists(temporary)) File.Delete(temporary);
+            }
+#else
+            throw new NotSupportedException("the build task patches in place");
+#endif
+        }
         File.SetLastWriteTimeUtc(path, stamp);
-        var names = new List<string>();
-        foreach (var change in changes) names.Add(change.Name);
-        Log.LogMessage(MessageImportance.Normal,
-            "TransferLearning.ML: marked {0} weak in {1} (this machine's libstdc++ does not define it; no code uses it).",
-            string.Join(", ", names), path);
+        return names;
     }
+
+#if TRANSFERLEARNING_ML_LIBRARY
+    private static void CopyUnixMode(string from, string to)
+    {
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(to, File.GetUnixFileMode(from));
+    }
+#endif
 
     /// <summary>A version requirement in an ELF file's .gnu.version_r section.</summary>
     public sealed class VersionNeed
@@ -244,4 +331,5 @@ public sealed class PatchLibTorchSharpForOldLibStdCxx : Microsoft.Build.Utilitie
             if (at < 0 || at + length > b.Length) throw new InvalidDataException("offset out of range");
         }
     }
+}
 }

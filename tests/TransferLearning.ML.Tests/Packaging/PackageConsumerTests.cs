@@ -52,11 +52,159 @@ public sealed class PackageConsumerTests : IDisposable
         Assert.True(rerun.ExitCode == 0, rerun.ToString());
     }
 
+    /// <summary>
+    /// README.md's install steps, run as written (only the feed, application and tool folders and the version are
+    /// the test's own): pack both packages into a folder feed, create a console app that gets the package from that
+    /// feed only, install the tool with --tool-path and run <c>tl --version</c> and <c>tl doctor</c>; then the app
+    /// trains two epochs on a few real images, and a test project that references the package the same way runs.
+    /// </summary>
+    [SharedFact("models/mobilenetv2-imagenet.onnx", "datasets/pneumoniamnist/train/normal", "datasets/pneumoniamnist/train/pneumonia")]
+    public void Readme_install_steps_give_an_app_a_test_project_and_the_tool_from_a_folder_feed()
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        string feed = Path.Combine(_work, "feed"), app = Path.Combine(_work, "MyApp"), tools = Path.Combine(_work, "tools");
+        string steps = ReadmeInstallSteps();
+        string[] lines = steps.Split('\n');
+        int variables = Array.FindIndex(lines, l => l.StartsWith("feed=", StringComparison.Ordinal));
+        Assert.True(variables >= 0, "README.md's install steps start with a line 'feed=...; app=...; tools=...; version=...'");
+        Assert.Contains("version=0.2.0", lines[variables]);
+        lines[variables] = $"feed='{feed}'; app='{app}'; tools='{tools}'; version='{_version}'";
+        string script = Path.Combine(_work, "install.sh");
+        File.WriteAllText(script, "set -euo pipefail\nset -x\n" + string.Join('\n', lines) + "\n");
+
+        // the packages get the test's own version, so that no cached copy of a real 0.2.0 is ever used or touched
+        var install = ProcessRunner.Run("bash", $"\"{script}\"", RepositoryPaths.Root, Slow,
+            new Dictionary<string, string?> { ["PackageVersion"] = _version });
+        Assert.True(install.ExitCode == 0, install.ToString());
+        Assert.Matches(@"(?m)^0\.2\.0\+[0-9a-f]{40}$", install.Output);           // tl --version
+        Assert.Contains("agreement    max |difference| = 0", install.Output);     // tl doctor: both engines ran and agreed
+
+        // the tool: one small package pointing to one package per RID, each without natives nothing loads
+        string[] rids = ["linux-x64", "win-x64", "osx-arm64"];
+        foreach (string rid in rids)
+        {
+            string ridPackage = Path.Combine(feed, $"TransferLearning.ML.Cli.{rid}.{_version}.nupkg");
+            Assert.True(File.Exists(ridPackage), $"{ridPackage} missing");
+            using var zip = ZipFile.OpenRead(ridPackage);
+            var names = zip.Entries.Select(e => e.Name).ToList();
+            Assert.Contains(names, n => n.Contains("torch_cpu", StringComparison.Ordinal));
+            Assert.DoesNotContain(names, n => n.Contains("torch_python", StringComparison.Ordinal) || n.Contains("test.", StringComparison.Ordinal)
+                                              || n.EndsWith(".dbg", StringComparison.Ordinal) || n.EndsWith(".dwarf", StringComparison.Ordinal));
+            Assert.Single(zip.Entries, e => e.Name == "ResNet18.onnx");
+            Assert.Contains("README.md", zip.Entries.Select(e => e.FullName));
+        }
+        string pointer = Path.Combine(feed, $"TransferLearning.ML.Cli.{_version}.nupkg");
+        Assert.True(new FileInfo(pointer).Length < 100_000, "the tool's main package should only point to the RID-specific ones");
+        Assert.False(File.Exists(Path.Combine(tools, ".store", "transferlearning.ml.cli", _version, "transferlearning.ml.cli.win-x64")));
+
+        // the app: the package restored from the feed (no ProjectReference), two epochs of fine-tuning on real images
+        Assert.DoesNotContain("ProjectReference", File.ReadAllText(Path.Combine(app, "MyApp.csproj")));
+        string images = CopyFewImages(perClass: 6);
+        File.WriteAllText(Path.Combine(app, "Program.cs"), """
+            using TransferLearning.ML;
+            using TransferLearning.ML.Backbones;
+            using TransferLearning.ML.Data;
+
+            var result = TransferLearner.For(Backbone.FromOnnx(args[0]))
+                .WithImages(ImageDataset.FromFolder(args[1]))
+                .Split(validation: 0.25, test: 0, seed: 7)
+                .FineTune(unfreezeLastBlocks: 1, epochs: 2)
+                .Fit();
+            result.Model.Save(args[2]);
+            Console.WriteLine($"epochs={result.History.Count} best={result.BestEpoch}");
+            Console.WriteLine($"validationAccuracy={result.ValidationMetrics!.Accuracy:F3}");
+            """);
+        string model = Path.Combine(_work, "model.tlmodel");
+        var train = ProcessRunner.Run("dotnet", $"run -c Release -- \"{RepositoryPaths.SharedModel("mobilenetv2-imagenet.onnx")}\" \"{images}\" \"{model}\"", app, Slow);
+        Assert.True(train.ExitCode == 0, train.ToString());
+        var epochs = System.Text.RegularExpressions.Regex.Match(train.Output, @"epochs=(\d+)");
+        Assert.True(epochs.Success, train.ToString());
+        Assert.True(int.Parse(epochs.Groups[1].Value) >= 2, train.ToString());
+        Assert.Matches(@"validationAccuracy=[01]\.\d{3}", train.Output);
+        Assert.True(new FileInfo(model).Length > 1_000_000, "the saved model should carry the backbone's weights");
+        string output = Path.Combine(app, "bin", "Release", "net10.0");
+        Assert.Empty(Directory.GetFiles(output, "libtorch_python*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(output, "*.dbg", SearchOption.AllDirectories));
+
+        // a test project, referencing the package from the same feed
+        string tests = Directory.CreateDirectory(Path.Combine(_work, "MyApp.Tests")).FullName;
+        File.Copy(Path.Combine(app, "nuget.config"), Path.Combine(tests, "nuget.config"));
+        File.WriteAllText(Path.Combine(tests, "MyApp.Tests.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <IsPackable>false</IsPackable>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="TransferLearning.ML" Version="{_version}" />
+                <PackageReference Include="libtorch-cpu-linux-x64" Version="2.10.0" />
+                <PackageReference Include="Microsoft.NET.Test.Sdk" Version="18.11.0" />
+                <PackageReference Include="xunit" Version="2.9.3" />
+                <PackageReference Include="xunit.runner.visualstudio" Version="3.1.5" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(tests, "EngineTests.cs"), """
+            using TransferLearning.ML.Runtime;
+            using Xunit;
+
+            public class EngineTests
+            {
+                [Fact]
+                public void TorchSharp_and_OnnxRuntime_load_and_agree_in_a_test_host()
+                {
+                    var report = EnvironmentCheck.Run();
+                    Assert.Equal(report.TorchResult, report.OnnxRuntimeResult);
+                    Assert.Equal(-4.5f, report.TorchResult[0]);
+                }
+            }
+            """);
+        var test = ProcessRunner.Run("dotnet", "test -c Release", tests, Slow);
+        Assert.True(test.ExitCode == 0, test.ToString());
+        Assert.Matches(@"Passed!.*Failed:\s+0, Passed:\s+1", test.Output);
+        Console.WriteLine($"install steps, training and test project: {started.Elapsed}");
+    }
+
+    private static string ReadmeInstallSteps()
+    {
+        string readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md")).Replace("\r\n", "\n");
+        const string begin = "<!-- install-steps:begin -->", end = "<!-- install-steps:end -->";
+        int from = readme.IndexOf(begin, StringComparison.Ordinal), to = readme.IndexOf(end, StringComparison.Ordinal);
+        Assert.True(from >= 0 && to > from, $"README.md has no {begin} ... {end} block");
+        string block = readme[(from + begin.Length)..to];
+        int fence = block.IndexOf("```bash\n", StringComparison.Ordinal);
+        int close = block.LastIndexOf("```", StringComparison.Ordinal);
+        Assert.True(fence >= 0 && close > fence, "the install steps are one ```bash block");
+        return block[(fence + "```bash\n".Length)..close];
+    }
+
+    private string CopyFewImages(int perClass)
+    {
+        string root = Directory.CreateDirectory(Path.Combine(_work, "images")).FullName;
+        foreach (string label in new[] { "normal", "pneumonia" })
+        {
+            string target = Directory.CreateDirectory(Path.Combine(root, label)).FullName;
+            foreach (string file in Directory.EnumerateFiles(RepositoryPaths.SharedDataset("pneumoniamnist", "train", label)).Order(StringComparer.Ordinal).Take(perClass))
+                File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        }
+        return root;
+    }
+
+    private static string GitHead()
+    {
+        var head = ProcessRunner.Run("git", "rev-parse HEAD", RepositoryPaths.Root, TimeSpan.FromSeconds(30));
+        Assert.True(head.ExitCode == 0, head.ToString());
+        return head.Output.Trim();
+    }
+
     private static void AssertPackageContents(string nupkg)
     {
         using var zip = ZipFile.OpenRead(nupkg);
         var entries = zip.Entries.Select(e => e.FullName).ToHashSet();
         Assert.Contains("README.md", entries);
+        Assert.Contains("CHANGELOG.md", entries);
         Assert.Contains("lib/net10.0/TransferLearning.ML.dll", entries);
         Assert.Contains("lib/net10.0/TransferLearning.ML.xml", entries);
         Assert.Contains("buildTransitive/TransferLearning.ML.targets", entries);
@@ -68,6 +216,12 @@ public sealed class PackageConsumerTests : IDisposable
         var metadata = nuspec.Root.Element(ns + "metadata")!;
         Assert.Equal("MIT", metadata.Element(ns + "license")?.Value);
         Assert.Equal("README.md", metadata.Element(ns + "readme")?.Value);
+        Assert.Contains("CHANGELOG.md", metadata.Element(ns + "releaseNotes")?.Value);
+        // SourceLink: the commit the package was built from (and the URL of the git remote 'origin', when there is one)
+        var repository = metadata.Element(ns + "repository");
+        Assert.NotNull(repository);
+        Assert.Equal("git", repository.Attribute("type")?.Value);
+        Assert.Equal(GitHead(), repository.Attribute("commit")?.Value);
         var dependencies = metadata.Descendants(ns + "dependency").Select(d => d.Attribute("id")!.Value).ToList();
         Assert.Contains("TorchSharp", dependencies);
         Assert.Contains("Microsoft.ML.OnnxRuntime", dependencies);
@@ -122,5 +276,10 @@ public sealed class PackageConsumerTests : IDisposable
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"),
             "transferlearning.ml", _version);
         try { if (Directory.Exists(cached)) Directory.Delete(cached, recursive: true); } catch (IOException) { }
+        foreach (string id in new[] { "transferlearning.ml.cli", "transferlearning.ml.cli.linux-x64" })
+        {
+            string tool = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(cached)!)!, id, _version);
+            try { if (Directory.Exists(tool)) Directory.Delete(tool, recursive: true); } catch (IOException) { }
+        }
     }
 }
