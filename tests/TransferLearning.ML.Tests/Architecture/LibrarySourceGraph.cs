@@ -34,9 +34,11 @@ internal sealed class LibrarySourceGraph
     private static LibrarySourceGraph Build()
     {
         string project = Path.Combine(RepositoryPaths.Root, "src", Root);
-        var parse = CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Preview);
+        // the library also compiles the build task's ELF reading (buildTransitive/), under this symbol
+        var parse = CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Preview)
+            .WithPreprocessorSymbols("TRANSFERLEARNING_ML_LIBRARY");
         var trees = Directory.EnumerateFiles(project, "*.cs", SearchOption.AllDirectories)
-            .Where(f => !IsUnder(project, f, "obj") && !IsUnder(project, f, "bin") && !IsUnder(project, f, "buildTransitive"))
+            .Where(f => !IsUnder(project, f, "obj") && !IsUnder(project, f, "bin"))
             .Concat(GeneratedSources(project))
             .Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), parse, path: f))
             .Append(CSharpSyntaxTree.ParseText(
