@@ -5,7 +5,7 @@ namespace TransferLearning.ML.Data;
 /// next decode into the same instance and may be longer than <see cref="Length"/>; copy with
 /// <see cref="Clone"/> to keep an image.
 /// </summary>
-public sealed class DecodedImage
+internal sealed class DecodedImage
 {
     private byte[] _pixels;
 

@@ -22,7 +22,7 @@ namespace TransferLearning.ML.Data;
 /// scan does not keep a quarter of a gigabyte alive in every decoder.
 /// </para>
 /// </remarks>
-public sealed class ImageDecoder
+internal sealed class ImageDecoder
 {
     /// <summary>The default pixel budget: 64 megapixels (64 000 000 pixels, e.g. 8000×8000).</summary>
     public const long DefaultMaxPixels = 64_000_000;

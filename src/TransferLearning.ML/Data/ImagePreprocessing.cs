@@ -68,6 +68,26 @@ public sealed record ImagePreprocessing
     }
 
     /// <summary>
+    /// One image as a model with this preprocessing reads it: decoded, resized, channel-ordered and normalised into
+    /// [<see cref="Channels"/>, <see cref="Height"/>, <see cref="Width"/>] floats (CHW, <see cref="ValuesPerImage"/>
+    /// values), exactly what training, evaluation and prediction feed the network.
+    /// </summary>
+    /// <param name="source">The encoded image (PNG, JPEG or BMP).</param>
+    /// <param name="maxImagePixels">Largest accepted width × height; default 64 megapixels.</param>
+    /// <exception cref="ImageDataException">The image is missing or not readable.</exception>
+    /// <exception cref="ImageTooLargeException">The image has more than <paramref name="maxImagePixels"/> pixels.</exception>
+    public float[] ToInput(ImageSource source, long maxImagePixels = ImageLoadingOptions.DefaultMaxImagePixels)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        Validate();
+        var image = new DecodedImage();
+        new ImageDecoder(maxImagePixels).Decode(source, image, this);
+        var values = new float[ValuesPerImage];
+        new Tensorizer(this).Write(image, values);
+        return values;
+    }
+
+    /// <summary>
     /// The largest integer factor by which an image of the given size can be shrunk while staying at or above the
     /// resolution this preprocessing samples it at (1 when no reduction helps).
     /// </summary>

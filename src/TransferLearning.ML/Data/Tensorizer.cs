@@ -10,7 +10,7 @@ namespace TransferLearning.ML.Data;
 /// Pixels sampled outside the image are black.
 /// </summary>
 /// <remarks>An instance keeps one small geometry object and is not thread-safe: use one per thread.</remarks>
-public sealed class Tensorizer
+internal sealed class Tensorizer
 {
     private readonly AugmentationContext _context = new();
     private readonly float[] _scale, _offset;

@@ -35,7 +35,7 @@ public sealed class GradCamResult
     public string LayerName { get; }
 
     /// <summary>The network input as an 8-bit RGB image: resized and cropped as preprocessed, normalisation undone.</summary>
-    public DecodedImage Image { get; }
+    internal DecodedImage Image { get; }
 
     /// <summary>The (row, column) of the heatmap's maximum (first one in row-major order).</summary>
     public (int Y, int X) Peak

@@ -28,13 +28,7 @@ public sealed class MLNetDocsExampleTests(TrainedModelFixture fixture) : IClassF
     {
         // pixels: 224×224 RGB planes scaled to [0, 1]; the exported graph normalises them itself
         var preprocessing = ImagePreprocessing.ImageNet224 with { Normalization = Normalization.ZeroToOne };
-        var tensorizer = new Tensorizer(preprocessing);
-        var rows = images.Select(path =>
-        {
-            var pixels = new float[preprocessing.ValuesPerImage];
-            tensorizer.Write(ImageDecoder.DecodeFile(path, preprocessing), pixels);
-            return new PixelsRow { Pixels = pixels };
-        }).ToList();
+        var rows = images.Select(path => new PixelsRow { Pixels = preprocessing.ToInput(ImageSource.FromFile(path)) }).ToList();
 
         var mlContext = new MLContext();
         var data = mlContext.Data.LoadFromEnumerable(rows);
