@@ -147,7 +147,7 @@ public sealed class PackageConsumerTests : IDisposable
             </Project>
             """);
         File.WriteAllText(Path.Combine(tests, "EngineTests.cs"), """
-            using TransferLearning.ML.Runtime;
+            using TransferLearning.ML.Diagnostics;
             using Xunit;
 
             public class EngineTests
