@@ -35,29 +35,23 @@ internal sealed class NetworkTrainer
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var monitor = _options.EarlyStopping.Monitor;
         int totalEpochs = phases.Sum(p => p.Epochs);
         string? checkpointPath = checkpointDirectory is null ? null : Path.Combine(checkpointDirectory, TrainingCheckpoint.FileName);
         using var classWeights = _data.ClassWeights is null ? null : tensor(_data.ClassWeights);
+        var selection = new EpochSelection(_options.EarlyStopping, _options.Schedule);
 
-        // where an earlier, interrupted run of the same plan stopped
+        // where an earlier, interrupted run of the same plan stopped; its state is loaded with the optimiser of the
+        // phase it was written in (or, when that run had finished every phase, after the loop)
         TrainingCheckpoint.State? resumed = checkpointPath is not null && File.Exists(checkpointPath)
             ? TrainingCheckpoint.Peek(checkpointPath, fingerprint)
             : null;
         int resumeFrom = resumed?.CompletedEpochs ?? 0;
-        bool stopped = resumed?.Stopped ?? false;
+        bool stoppedBeforeResume = resumed?.Stopped ?? false;
         bool loaded = false;
-        var history = new List<EpochMetrics>();
-        int bestEpoch = 0, withoutImprovement = 0;
-        double best = double.NaN, plateauFactor = 1;
-        byte[]? bestWeights = null;
-
         void LoadCheckpoint(OptimizerHelper? optimizer)
         {
-            var state = TrainingCheckpoint.Load(checkpointPath!, fingerprint, _network, optimizer, out bestWeights);
-            history.AddRange(state.History);
-            bestEpoch = state.BestEpoch; best = state.BestValue; plateauFactor = state.PlateauFactor;
-            withoutImprovement = state.EpochsWithoutImprovement;
+            var state = TrainingCheckpoint.Load(checkpointPath!, fingerprint, _network, optimizer, out byte[]? bestWeights);
+            selection.Resume(state, bestWeights);
             loaded = true;
             _logger.LogInformation("Resumed from {Checkpoint} after epoch {Epoch}", checkpointPath, state.CompletedEpochs);
         }
@@ -67,69 +61,38 @@ internal sealed class NetworkTrainer
         {
             int phaseEnd = epochBase + phase.Epochs;
             // a resumed run whose checkpoint was written when early stopping ended this phase goes on with the next
-            bool stoppedBeforeResume = stopped && resumeFrom > epochBase && resumeFrom <= phaseEnd;
-            if (phase.Epochs == 0 || resumeFrom >= phaseEnd || stoppedBeforeResume)
+            bool stoppedInThisPhase = stoppedBeforeResume && resumeFrom > epochBase && resumeFrom <= phaseEnd;
+            if (phase.Epochs == 0 || resumeFrom >= phaseEnd || stoppedInThisPhase)
             {
-                if (stoppedBeforeResume) stopped = false;
+                if (stoppedInThisPhase) stoppedBeforeResume = false;
                 epochBase = phaseEnd;
                 continue;
             }
-            stopped = false; // each phase has its own patience
+            stoppedBeforeResume = false;
             int unfrozen = Math.Min(phase.UnfrozenBlocks, _network.Backbone.Blocks.Count);
             _network.Backbone.FreezeAllButLastBlocks(unfrozen);
             var groups = ParameterGroups(phase, unfrozen);
             using var optimizer = OptimizerFactory.Create(_options.Optimizer, groups);
-            if (resumed is not null && !loaded)
-            {
-                // the optimiser state belongs to the phase the checkpoint was written in
-                LoadCheckpoint(resumeFrom > epochBase ? optimizer : null);
-                if (resumeFrom <= epochBase) withoutImprovement = 0;
-            }
-            else withoutImprovement = 0;
+            // each phase has its own patience; a run resumed in the middle of this phase keeps the count it had
+            bool resumesWithinPhase = resumed is not null && !loaded && resumeFrom > epochBase;
+            if (resumed is not null && !loaded) LoadCheckpoint(resumesWithinPhase ? optimizer : null);
+            if (!resumesWithinPhase) selection.StartPhase();
 
-            int stepsPerEpoch = _data.TrainBatches;
+            var plan = new EpochPlan(phase, totalEpochs, _data.TrainBatches, optimizer, groups, classWeights);
             for (int e = Math.Max(0, resumeFrom - epochBase); e < phase.Epochs; e++)
             {
                 int epoch = epochBase + e + 1;
-                var epochClock = Stopwatch.StartNew();
                 torch.random.manual_seed(seed * 7919L + epoch);
-                var (trainLoss, trainAccuracy, trainImages) = TrainEpoch(phase, e, epoch, totalEpochs, optimizer, groups, classWeights,
-                    stepsPerEpoch, plateauFactor, progress, cancellationToken);
-                double trainSeconds = epochClock.Elapsed.TotalSeconds;
-                var validation = _data.ValidationLoader is null ? ValidationResult.None : Validate(cancellationToken);
-                double lr = optimizer.ParamGroups.Last().LearningRate;
-                var metrics = new EpochMetrics(epoch, phase.Name, trainLoss, trainAccuracy, validation.Loss,
-                    validation.Accuracy, validation.RocAuc, lr, epochClock.Elapsed.TotalSeconds, trainSeconds, trainImages);
-                history.Add(metrics);
-
-                double value = monitor.Read(metrics);
-                if (_data.ValidationLoader is null || monitor.Improves(value, best, _options.EarlyStopping.MinDelta))
-                {
-                    best = value; bestEpoch = epoch; withoutImprovement = 0;
-                    if (_options.EarlyStopping.RestoreBestWeights) bestWeights = TrainingCheckpoint.Snapshot(_network);
-                }
-                else
-                {
-                    withoutImprovement++;
-                    if (_options.Schedule is LearningRateSchedule.ReduceOnPlateauSchedule plateau && withoutImprovement % plateau.Patience == 0)
-                        plateauFactor = Math.Max(plateau.MinFactor, plateauFactor * plateau.ReduceFactor);
-                }
-                stopped = _options.EarlyStopping.Patience is int patience && withoutImprovement >= patience;
-                _logger.LogInformation(
-                    "Epoch {Epoch}/{Total} ({Phase}): loss {Loss:F4} acc {Accuracy:F4} | val loss {ValLoss:F4} acc {ValAccuracy:F4} auc {ValAuc:F4} | {Seconds:F1}s (training {TrainSeconds:F1}s, {ImagesPerSecond:F1} img/s)",
-                    epoch, totalEpochs, phase.Name, trainLoss, trainAccuracy, validation.Loss, validation.Accuracy, validation.RocAuc,
-                    metrics.Seconds, metrics.TrainSeconds, metrics.TrainImagesPerSecond);
-
+                var metrics = RunEpoch(plan, e, epoch, selection.PlateauFactor, progress, cancellationToken);
+                bool stop = selection.Record(metrics, _data.ValidationLoader is not null, () => TrainingCheckpoint.Snapshot(_network));
                 if (checkpointPath is not null)
-                    TrainingCheckpoint.Save(checkpointPath,
-                        new TrainingCheckpoint.State(0, fingerprint, epoch, bestEpoch, best, withoutImprovement, plateauFactor, stopped, history.ToList()),
-                        _network, optimizer, bestWeights);
-                progress?.Report(new TrainingProgress(phase.Name, epoch, totalEpochs, stepsPerEpoch, stepsPerEpoch, trainLoss,
+                    TrainingCheckpoint.Save(checkpointPath, selection.ToCheckpoint(fingerprint, epoch), _network, optimizer, selection.BestWeights);
+                progress?.Report(new TrainingProgress(phase.Name, epoch, totalEpochs, plan.StepsPerEpoch, plan.StepsPerEpoch, metrics.TrainLoss,
                     0, Remaining(clock, epoch - resumeFrom, totalEpochs - epoch), metrics));
-                if (stopped)
+                if (stop)
                 {
                     _logger.LogInformation("Early stop after epoch {Epoch}: validation {Metric} did not improve for {Patience} epochs",
-                        epoch, monitor, _options.EarlyStopping.Patience);
+                        epoch, _options.EarlyStopping.Monitor, _options.EarlyStopping.Patience);
                     break;
                 }
             }
@@ -137,49 +100,78 @@ internal sealed class NetworkTrainer
         }
         if (resumed is not null && !loaded) LoadCheckpoint(null); // the checkpoint's run had already finished
 
-        _network.Backbone.FreezeAllButLastBlocks(0);
-        if (bestWeights is not null && _options.EarlyStopping.RestoreBestWeights) TrainingCheckpoint.Restore(_network, bestWeights);
-        _network.eval();
-        var summary = PhaseSummary.From(phases.Select(p => (p.Name, p.Epochs)), history);
-        if (summary.Any(p => p.StoppedEarly) && history.FirstOrDefault(e => e.Epoch == bestEpoch) is { } kept)
-            _logger.LogInformation("Phases: {Phases}; the model keeps epoch {Epoch} ({Phase})",
-                string.Join(", ", summary.Select(p => $"{p.Name} {p.EpochsRun}/{p.PlannedEpochs} epochs")), bestEpoch, kept.Phase);
-        return new NetworkRun(history, bestEpoch, summary.Any(p => p.StoppedEarly), clock.Elapsed, summary);
+        return Finish(phases, selection, clock.Elapsed);
     }
 
-    private (double Loss, double Accuracy, int Images) TrainEpoch(Phase phase, int phaseEpoch, int epoch, int totalEpochs,
-        OptimizerHelper optimizer, IReadOnlyList<ParameterGroup> groups, Tensor? classWeights, int stepsPerEpoch,
-        double plateauFactor, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>What every epoch of one phase shares: its optimiser, parameter groups and schedule length.</summary>
+    private sealed record EpochPlan(Phase Phase, int TotalEpochs, int StepsPerEpoch, OptimizerHelper Optimizer,
+        IReadOnlyList<ParameterGroup> Groups, Tensor? ClassWeights);
+
+    // one epoch: training, then validation, then the log line
+    private EpochMetrics RunEpoch(EpochPlan plan, int phaseEpoch, int epoch, double plateauFactor, IProgress<TrainingProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var epochClock = Stopwatch.StartNew();
+        var (trainLoss, trainAccuracy, trainImages) = TrainEpoch(plan, phaseEpoch, epoch, plateauFactor, progress, cancellationToken);
+        double trainSeconds = epochClock.Elapsed.TotalSeconds;
+        var validation = _data.ValidationLoader is null ? ValidationResult.None : Validate(cancellationToken);
+        double lr = plan.Optimizer.ParamGroups.Last().LearningRate;
+        var metrics = new EpochMetrics(epoch, plan.Phase.Name, trainLoss, trainAccuracy, validation.Loss,
+            validation.Accuracy, validation.RocAuc, lr, epochClock.Elapsed.TotalSeconds, trainSeconds, trainImages);
+        _logger.LogInformation(
+            "Epoch {Epoch}/{Total} ({Phase}): loss {Loss:F4} acc {Accuracy:F4} | val loss {ValLoss:F4} acc {ValAccuracy:F4} auc {ValAuc:F4} | {Seconds:F1}s (training {TrainSeconds:F1}s, {ImagesPerSecond:F1} img/s)",
+            epoch, plan.TotalEpochs, plan.Phase.Name, trainLoss, trainAccuracy, validation.Loss, validation.Accuracy, validation.RocAuc,
+            metrics.Seconds, metrics.TrainSeconds, metrics.TrainImagesPerSecond);
+        return metrics;
+    }
+
+    // the best epoch's weights back in the network (when asked for), every block frozen, evaluation mode
+    private NetworkRun Finish(IReadOnlyList<Phase> phases, EpochSelection selection, TimeSpan elapsed)
+    {
+        _network.Backbone.FreezeAllButLastBlocks(0);
+        if (selection.BestWeights is not null && _options.EarlyStopping.RestoreBestWeights) TrainingCheckpoint.Restore(_network, selection.BestWeights);
+        _network.eval();
+        var history = selection.History;
+        var summary = PhaseSummary.From(phases.Select(p => (p.Name, p.Epochs)), history);
+        if (summary.Any(p => p.StoppedEarly) && history.FirstOrDefault(e => e.Epoch == selection.BestEpoch) is { } kept)
+            _logger.LogInformation("Phases: {Phases}; the model keeps epoch {Epoch} ({Phase})",
+                string.Join(", ", summary.Select(p => $"{p.Name} {p.EpochsRun}/{p.PlannedEpochs} epochs")), selection.BestEpoch, kept.Phase);
+        return new NetworkRun(history.ToList(), selection.BestEpoch, summary.Any(p => p.StoppedEarly), elapsed, summary);
+    }
+
+    private (double Loss, double Accuracy, int Images) TrainEpoch(EpochPlan plan, int phaseEpoch, int epoch, double plateauFactor,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         _network.train();
-        var trainable = groups.SelectMany(g => g.Parameters).ToList();
+        var trainable = plan.Groups.SelectMany(g => g.Parameters).ToList();
+        int stepsPerEpoch = plan.StepsPerEpoch;
         double lossSum = 0;
         long correct = 0, seen = 0;
-        int batchNumber = 0, totalSteps = stepsPerEpoch * phase.Epochs;
+        int batchNumber = 0, totalSteps = stepsPerEpoch * plan.Phase.Epochs;
         var epochClock = Stopwatch.StartNew();
         foreach (ImageBatch batch in _data.TrainLoader.ReadEpoch(epoch, cancellationToken))
         {
             cancellationToken.ThrowIfCancellationRequested();
             double factor = _options.Schedule.Factor(phaseEpoch * stepsPerEpoch + batchNumber, totalSteps, phaseEpoch) * plateauFactor;
-            OptimizerFactory.SetLearningRates(optimizer, groups, factor);
+            OptimizerFactory.SetLearningRates(plan.Optimizer, plan.Groups, factor);
             using (var scope = NewDisposeScope())
             {
                 var (images, labels) = BatchTensors.From(batch);
                 Tensor logits = _network.forward(images);
-                Tensor loss = nn.functional.cross_entropy(logits, labels, classWeights, label_smoothing: _options.LabelSmoothing)
+                Tensor loss = nn.functional.cross_entropy(logits, labels, plan.ClassWeights, label_smoothing: _options.LabelSmoothing)
                               + _network.Head.L2Penalty();
-                optimizer.zero_grad();
+                plan.Optimizer.zero_grad();
                 loss.backward();
                 if (_options.GradientClipNorm is double clip) nn.utils.clip_grad_norm_(trainable, clip);
-                optimizer.step();
+                plan.Optimizer.step();
                 lossSum += loss.item<float>() * batch.Count;
                 correct += logits.argmax(1).eq(labels).sum().item<long>();
                 seen += batch.Count;
             }
             batchNumber++;
             double imagesPerSecond = seen / Math.Max(1e-9, epochClock.Elapsed.TotalSeconds);
-            progress?.Report(new TrainingProgress(phase.Name, epoch, totalEpochs, batchNumber, stepsPerEpoch, lossSum / seen,
-                imagesPerSecond, TimeSpan.FromSeconds((stepsPerEpoch - batchNumber + (totalEpochs - epoch) * stepsPerEpoch) * batch.Count / Math.Max(1e-9, imagesPerSecond)), null));
+            progress?.Report(new TrainingProgress(plan.Phase.Name, epoch, plan.TotalEpochs, batchNumber, stepsPerEpoch, lossSum / seen,
+                imagesPerSecond, TimeSpan.FromSeconds((stepsPerEpoch - batchNumber + (plan.TotalEpochs - epoch) * stepsPerEpoch) * batch.Count / Math.Max(1e-9, imagesPerSecond)), null));
         }
         return seen == 0 ? (double.NaN, double.NaN, 0) : (lossSum / seen, (double)correct / seen, (int)seen);
     }
