@@ -7,7 +7,7 @@ namespace TransferLearning.ML.Training.Heads;
 /// The trainable classifier put on a backbone's feature tensor: pooling, hidden layers, output logits.
 /// Input: features [N, C, H, W] or [N, C] (or [N, C, 1, 1]); output: logits [N, classes].
 /// </summary>
-public sealed class ClassifierHead : nn.Module<Tensor, Tensor>
+internal sealed class ClassifierHead : nn.Module<Tensor, Tensor>
 {
     private readonly HeadPooling _pooling;
     private readonly List<(HeadLayer Spec, nn.Module<Tensor, Tensor> Module)> _layers = [];

@@ -7,4 +7,4 @@ namespace TransferLearning.ML.Training.Optimization;
 /// <param name="Parameters">The trainable parameters.</param>
 /// <param name="BaseLearningRate">The rate the schedule's factor multiplies.</param>
 /// <param name="WeightDecay">Weight decay for this group (decoupled for AdamW).</param>
-public sealed record ParameterGroup(string Name, IReadOnlyList<Parameter> Parameters, double BaseLearningRate, double WeightDecay);
+internal sealed record ParameterGroup(string Name, IReadOnlyList<Parameter> Parameters, double BaseLearningRate, double WeightDecay);
