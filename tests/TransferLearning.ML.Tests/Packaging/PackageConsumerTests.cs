@@ -146,12 +146,21 @@ public sealed class PackageConsumerTests : IDisposable
               </ItemGroup>
             </Project>
             """);
-        File.WriteAllText(Path.Combine(tests, "EngineTests.cs"), """
+        // ML.NET's own image transforms next to the library in the consumer's process (issue 17, item 7): with the
+        // package's SkiaSharp they decode the image to the same pixels as the library
+        string image = Directory.EnumerateFiles(Path.Combine(images, "pneumonia")).Order(StringComparer.Ordinal).First();
+        File.WriteAllText(Path.Combine(tests, "EngineTests.cs"), $$"""
+            using Microsoft.ML;
+            using Microsoft.ML.Data;
+            using Microsoft.ML.Transforms.Image;
+            using TransferLearning.ML.Data;
             using TransferLearning.ML.Diagnostics;
             using Xunit;
 
             public class EngineTests
             {
+                private const string Image = @"{{image}}";
+
                 [Fact]
                 public void TorchSharp_and_OnnxRuntime_load_and_agree_in_a_test_host()
                 {
@@ -159,11 +168,32 @@ public sealed class PackageConsumerTests : IDisposable
                     Assert.Equal(report.TorchResult, report.OnnxRuntimeResult);
                     Assert.Equal(-4.5f, report.TorchResult[0]);
                 }
+
+                [Fact]
+                public void MLNet_image_transforms_give_the_librarys_pixels()
+                {
+                    var ml = new MLContext(seed: 1);
+                    var data = ml.Data.LoadFromEnumerable(new[] { new Row { Path = Image } });
+                    var pipeline = ml.Transforms.LoadImages("Image", null, nameof(Row.Path))
+                        .Append(ml.Transforms.ResizeImages("Image", 28, 28))
+                        .Append(ml.Transforms.ExtractPixels("Pixels", "Image", interleavePixelColors: false, scaleImage: 1f / 255));
+                    var pixels = ml.Data.CreateEnumerable<Pixels>(pipeline.Fit(data).Transform(data), reuseRowObject: false).Single().Values;
+
+                    var library = (ImagePreprocessing.ImageNet224 with { Width = 28, Height = 28, Normalization = Normalization.ZeroToOne })
+                        .ToInput(ImageSource.FromFile(Image));
+                    Assert.Equal(library.Length, pixels.Length);
+                    for (int i = 0; i < library.Length; i++) Assert.Equal(library[i], pixels[i], 1e-6f);
+                    Assert.Contains(library, v => v != library[0]);
+                }
+
+                private sealed class Row { public string Path { get; set; } = ""; }
+
+                private sealed class Pixels { [ColumnName("Pixels")] public float[] Values { get; set; } = []; }
             }
             """);
         var test = ProcessRunner.Run("dotnet", "test -c Release", tests, Slow);
         Assert.True(test.ExitCode == 0, test.ToString());
-        Assert.Matches(@"Passed!.*Failed:\s+0, Passed:\s+1", test.Output);
+        Assert.Matches(@"Passed!.*Failed:\s+0, Passed:\s+2", test.Output);
         Console.WriteLine($"install steps, training and test project: {started.Elapsed}");
     }
 
