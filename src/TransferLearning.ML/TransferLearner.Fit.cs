@@ -30,48 +30,142 @@ public sealed partial class TransferLearner
     {
         var clock = Stopwatch.StartNew();
         var s = _settings;
-        TrainingRecipe recipe = s.Head is null ? s.Recipe : s.Recipe with { Head = s.Head };
         DatasetSplit splits = ResolveSplits(s);
         ImagePreprocessing preprocessing = s.Preprocessing ?? s.Backbone.Preprocessing;
-        var configuration = Describe(s, preprocessing);
         if (!s.Loading.SkipUnreadableImages) Preflight(splits, s.Loading, cancellationToken);
-        var context = new RunContext(s.Backbone, splits, preprocessing, s.Augmentation, ClassWeightsOf(recipe, splits.Train), s.Seed,
-            s.Threads, s.Loading, s.CheckpointDirectory, Fingerprint(s, splits, configuration), s.Logger);
         int previousThreads = TorchSharp.torch.get_num_threads();
         TorchSharp.torch.set_num_threads(s.Threads);
         try
         {
-            LogStart(s, recipe, splits);
-            RunOutcome outcome = Train(recipe, context, progress, cancellationToken);
-            TimeSpan trained = clock.Elapsed;
-            var manifest = Manifest(s, recipe, splits, preprocessing, outcome.InputName, configuration);
-            var evaluation = FinalEvaluation.Run(context, outcome.ClassifierOnnx, manifest, s.Threshold, s.BootstrapSamples, cancellationToken);
-            var skippedFiles = LogSkipped(s, splits, context);
-            s.Logger.LogInformation("Done in {Seconds:F1}s: validation accuracy {Val:F4}, test accuracy {Test:F4}",
-                clock.Elapsed.TotalSeconds, evaluation.Validation?.Accuracy ?? double.NaN, evaluation.Test?.Accuracy ?? double.NaN);
-            return new TrainingResult
-            {
-                Model = evaluation.Model,
-                Recipe = recipe,
-                History = outcome.Run.History,
-                BestEpoch = outcome.Run.BestEpoch,
-                StoppedEarly = outcome.Run.StoppedEarly,
-                Phases = outcome.Run.Phases,
-                Splits = splits,
-                ValidationMetrics = evaluation.Validation,
-                TestMetrics = evaluation.Test,
-                TestPredictions = evaluation.TestScores,
-                SkippedFiles = skippedFiles,
-                FeatureCache = outcome.FeatureCache,
-                Configuration = configuration,
-                Timings = new RunTimings(outcome.FeatureExtraction, trained - outcome.FeatureExtraction, evaluation.Elapsed, clock.Elapsed),
-            };
+            AutoSelection? auto = s.Auto is { } options ? SelectRecipe(s, options, splits, preprocessing, progress, cancellationToken) : null;
+            var run = RunRecipe(s, auto?.Chosen ?? s.Recipe, splits, preprocessing, s.CheckpointDirectory, progress, cancellationToken);
+            return Result(s, run, splits, auto, clock);
         }
         finally
         {
             TorchSharp.torch.set_num_threads(previousThreads);
         }
     }
+
+    /// <summary>One recipe trained and evaluated: what <see cref="Fit"/> returns is made of it.</summary>
+    private sealed record RecipeRun(TrainingRecipe Recipe, RunContext Context, RunOutcome Outcome, FinalEvaluation Evaluation,
+        IReadOnlyDictionary<string, string> Configuration, TimeSpan Elapsed);
+
+    private static RecipeRun RunRecipe(LearnerSettings s, TrainingRecipe chosen, DatasetSplit splits, ImagePreprocessing preprocessing,
+        string? checkpointDirectory, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        TrainingRecipe recipe = s.Head is null ? chosen : chosen with { Head = s.Head };
+        var configuration = Describe(s, chosen, preprocessing);
+        var context = new RunContext(s.Backbone, splits, preprocessing, s.Augmentation, ClassWeightsOf(recipe, splits.Train), s.Seed,
+            s.Threads, s.Loading, checkpointDirectory, Fingerprint(s, splits, configuration), s.Logger);
+        LogStart(s, recipe, splits);
+        RunOutcome outcome = Train(recipe, context, progress, cancellationToken);
+        TimeSpan trained = clock.Elapsed;
+        var manifest = Manifest(s, recipe, splits, preprocessing, outcome.InputName, configuration);
+        var evaluation = FinalEvaluation.Run(context, outcome.ClassifierOnnx, manifest, s.Threshold, s.BootstrapSamples, cancellationToken);
+        return new RecipeRun(recipe, context, outcome, evaluation, configuration, trained);
+    }
+
+    private static TrainingResult Result(LearnerSettings s, RecipeRun run, DatasetSplit splits, AutoSelection? auto, Stopwatch clock)
+    {
+        var (outcome, evaluation) = (run.Outcome, run.Evaluation);
+        var skippedFiles = LogSkipped(s, splits, run.Context);
+        s.Logger.LogInformation("Done in {Seconds:F1}s: validation accuracy {Val:F4}, test accuracy {Test:F4}",
+            clock.Elapsed.TotalSeconds, evaluation.Validation?.Accuracy ?? double.NaN, evaluation.Test?.Accuracy ?? double.NaN);
+        var configuration = run.Configuration;
+        if (auto is not null)
+        {
+            var rows = configuration.ToDictionary();
+            rows["auto.chosen"] = auto.Reason;
+            for (int i = 0; i < auto.Trials.Count; i++)
+                rows[$"auto.trial{i + 1}"] = Describe(auto.Trials[i]);
+            configuration = rows;
+        }
+        return new TrainingResult
+        {
+            Model = evaluation.Model,
+            Recipe = run.Recipe,
+            Auto = auto,
+            History = outcome.Run.History,
+            BestEpoch = outcome.Run.BestEpoch,
+            StoppedEarly = outcome.Run.StoppedEarly,
+            Phases = outcome.Run.Phases,
+            Splits = splits,
+            ValidationMetrics = evaluation.Validation,
+            TestMetrics = evaluation.Test,
+            TestPredictions = evaluation.TestScores,
+            SkippedFiles = skippedFiles,
+            FeatureCache = outcome.FeatureCache,
+            Configuration = configuration,
+            Timings = new RunTimings(outcome.FeatureExtraction, run.Elapsed - outcome.FeatureExtraction, evaluation.Elapsed, clock.Elapsed),
+        };
+    }
+
+    /// <summary>
+    /// <see cref="Auto"/>: every candidate trained briefly (no checkpoints, no test split, no bootstrap) and scored
+    /// on validation; the lowest validation log-loss wins, ties to the earlier candidate.
+    /// </summary>
+    private static AutoSelection SelectRecipe(LearnerSettings s, AutoOptions options, DatasetSplit splits, ImagePreprocessing preprocessing,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (splits.Validation.Count == 0)
+            throw new ArgumentException("Auto() chooses the recipe on the validation split, and this run has none: give Split(validation: 0.15, ...) " +
+                                        "or a validation set in WithSplits, or choose a recipe yourself (ExtractFeatures, FineTune, TrainFromScratch).");
+        var candidates = options.Candidates ?? options.DefaultCandidates(splits.Train.Count);
+        var withoutTest = new DatasetSplit(splits.Train, splits.Validation, splits.Train.Subset([]));
+        var trialSettings = s with { BootstrapSamples = 0 };
+        var trials = new List<AutoTrial>();
+        foreach (var candidate in candidates)
+        {
+            var trial = options.Trial(candidate);
+            s.Logger.LogInformation("Auto: trying {Recipe}", DescribeRecipe(candidate, trial));
+            var trialClock = Stopwatch.StartNew();
+            RecipeRun run;
+            try
+            {
+                run = RunRecipe(trialSettings, trial, withoutTest, preprocessing, checkpointDirectory: null, progress, cancellationToken);
+            }
+            catch (ArgumentException e)
+            {
+                // a candidate this backbone or data cannot take (e.g. more blocks to unfreeze than it has) is left out
+                s.Logger.LogInformation("Auto: {Recipe} left out: {Reason}", DescribeRecipe(candidate, trial), e.Message);
+                trials.Add(new AutoTrial(candidate, DescribeRecipe(candidate, trial), candidate.Mode, null, null, null, trialClock.Elapsed, e.Message));
+                continue;
+            }
+            using (run.Evaluation.Model)
+            {
+                var metrics = run.Evaluation.Validation;
+                trials.Add(new AutoTrial(candidate, DescribeRecipe(candidate, trial), candidate.Mode, Finite(metrics?.LogLoss),
+                    Finite(metrics?.Accuracy), Finite(metrics?.BalancedAccuracy), trialClock.Elapsed));
+            }
+        }
+        if (trials.All(t => t.Failure is not null))
+            throw new ArgumentException("Auto(): no candidate recipe could be trained: " + string.Join("; ", trials.Select(t => $"{t.Description}: {t.Failure}")));
+        var ranked = trials.Select((t, i) => (Trial: t, Index: i)).Where(t => t.Trial.Failure is null)
+            .OrderBy(t => t.Trial.ValidationLogLoss ?? double.PositiveInfinity).ThenBy(t => t.Index).ToList();
+        var best = ranked[0].Trial;
+        string reason = ranked.Count == 1
+            ? $"{best.Description}: the only candidate that could be trained"
+            : string.Create(CultureInfo.InvariantCulture,
+                $"{best.Description} had the lowest validation log-loss ({best.ValidationLogLoss:F4}; next {ranked[1].Trial.Description} at {ranked[1].Trial.ValidationLogLoss:F4}) of {trials.Count} trials");
+        s.Logger.LogInformation("Auto: {Reason}", reason);
+        return new AutoSelection(trials, best.Candidate, reason);
+    }
+
+    private static double? Finite(double? value) => value is double v && double.IsFinite(v) ? v : null;
+
+    private static string DescribeRecipe(TrainingRecipe candidate, TrainingRecipe trial) => candidate switch
+    {
+        FineTuneOptions f => $"fine-tune last {f.UnfreezeLastBlocks} blocks (trial: {((FineTuneOptions)trial).HeadEpochs} + {((FineTuneOptions)trial).Epochs} epochs)",
+        ScratchOptions => $"from scratch (trial: {((ScratchOptions)trial).Epochs} epochs)",
+        Training.FeatureExtraction.FeatureExtractionOptions fe => $"feature extraction ({fe.HeadKind} head)",
+        _ => candidate.Mode.ToString(),
+    };
+
+    private static string Describe(AutoTrial trial) => trial.Failure is not null ? $"{trial.Description}: left out ({trial.Failure})" : string.Create(CultureInfo.InvariantCulture,
+        $"{trial.Description}: validation log-loss {trial.ValidationLogLoss?.ToString("F4", CultureInfo.InvariantCulture) ?? "undefined"}, " +
+        $"accuracy {trial.ValidationAccuracy?.ToString("F4", CultureInfo.InvariantCulture) ?? "undefined"}, {trial.Elapsed.TotalSeconds:F0} s");
 
     private static void LogStart(LearnerSettings s, TrainingRecipe recipe, DatasetSplit splits)
     {
@@ -164,11 +258,11 @@ public sealed partial class TransferLearner
         return splits;
     }
 
-    private static IReadOnlyDictionary<string, string> Describe(LearnerSettings s, ImagePreprocessing p)
+    private static IReadOnlyDictionary<string, string> Describe(LearnerSettings s, TrainingRecipe recipe, ImagePreprocessing p)
     {
         var d = new Dictionary<string, string>
         {
-            ["mode"] = TrainingModeNames.Of(s.Recipe.Mode),
+            ["mode"] = TrainingModeNames.Of(recipe.Mode),
             ["backbone"] = s.Backbone.Name,
             ["backboneSha256"] = s.Backbone.Sha256,
             ["featureTensor"] = s.Backbone.Features.ToString(),
@@ -178,8 +272,8 @@ public sealed partial class TransferLearner
             ["threads"] = s.Threads.ToString(CultureInfo.InvariantCulture),
             ["threshold"] = s.Threshold.ToString(),
         };
-        foreach (var (name, value) in OptionsDescription.Flatten(s.Recipe)) d[name] = value;
-        d["head"] = Describe(s.Head ?? s.Recipe.Head);
+        foreach (var (name, value) in OptionsDescription.Flatten(recipe)) d[name] = value;
+        d["head"] = Describe(s.Head ?? recipe.Head);
         return d;
     }
 

@@ -81,7 +81,22 @@ public sealed partial class TransferLearner
     {
         ArgumentNullException.ThrowIfNull(recipe);
         recipe.Validate();
-        return new(_settings with { Recipe = recipe });
+        return new(_settings with { Recipe = recipe, Auto = null });
+    }
+
+    /// <summary>
+    /// Lets the validation split choose the recipe: each candidate of <paramref name="options"/> (default: feature
+    /// extraction, fine-tuning of the last 2 and of the last 5 blocks, and from scratch on large sets) is trained
+    /// briefly and scored on validation, and the one with the lowest validation log-loss is trained in full.
+    /// <see cref="TrainingResult.Auto"/> lists the trials and the reason. Needs a validation split; the test split
+    /// is not looked at until the chosen recipe's final evaluation.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
+    public TransferLearner Auto(AutoOptions? options = null)
+    {
+        options ??= new AutoOptions();
+        options.Validate();
+        return new(_settings with { Auto = options });
     }
 
     /// <summary>Feature extraction: frozen backbone, cached features, new head (see <see cref="FeatureExtractionOptions"/>).</summary>
@@ -196,6 +211,7 @@ public sealed partial class TransferLearner
         public int SplitSeed { get; init; } = 42;
         public AugmentationPipeline Augmentation { get; init; } = Augmentations.Standard;
         public TrainingRecipe Recipe { get; init; } = new FineTuneOptions();
+        public AutoOptions? Auto { get; init; }
         public HeadOptions? Head { get; init; }
         public ImagePreprocessing? Preprocessing { get; init; }
         public int Seed { get; init; } = 42;

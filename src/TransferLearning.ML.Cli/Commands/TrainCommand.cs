@@ -16,8 +16,8 @@ internal static class TrainCommand
         var validation = new Option<string?>("--validation") { Description = "Validation images (folder per class). Default: a stratified split of --train." };
         var test = new Option<string?>("--test") { Description = "Test images (folder per class) for the final metrics. Default: none (metrics on validation)." };
         var backbone = new BackboneArguments();
-        var mode = new Option<string>("--mode") { Description = "features (frozen backbone, cached features), finetune (last blocks trained) or scratch.", DefaultValueFactory = _ => "finetune" };
-        mode.AcceptOnlyFromAmong("features", "finetune", "scratch");
+        var mode = new Option<string>("--mode") { Description = "features (frozen backbone, cached features), finetune (last blocks trained), scratch, or auto (short trials of features and fine-tuning depths on the validation split choose one).", DefaultValueFactory = _ => "finetune" };
+        mode.AcceptOnlyFromAmong("features", "finetune", "scratch", "auto");
         var headKind = new Option<string?>("--head")
         {
             Description = "--mode features: how the head is fitted: linear (ML.NET L-BFGS logistic regression, L2 chosen on validation) " +
@@ -89,6 +89,8 @@ internal static class TrainCommand
                 throw new ArgumentException($"--head {head} applies to --mode features only (this run: --mode {modeName}).");
             if (modeName != "finetune" && parse.GetValue(headLearningRate) is not null)
                 throw new ArgumentException($"--head-lr applies to --mode finetune only (this run: --mode {modeName}); use --lr.");
+            if (modeName == "auto" && (epochCount is not null || batchSize is not null || lr is not null))
+                throw new ArgumentException("--mode auto tries each candidate recipe with its own defaults: leave out --epochs, --batch-size and --lr, or choose --mode features, finetune or scratch.");
             FeatureExtractionOptions features = new();
             ScratchOptions scratch = new();
             FineTuneOptions fineTune = new();
@@ -105,6 +107,7 @@ internal static class TrainCommand
                         _ => features.HeadKind,
                     },
                 }),
+                "auto" => learner.Auto(),
                 "scratch" => learner.TrainFromScratch(scratch with
                 {
                     Epochs = epochCount ?? scratch.Epochs, LearningRate = lr ?? scratch.LearningRate, BatchSize = batchSize ?? scratch.BatchSize,
@@ -136,6 +139,13 @@ internal static class TrainCommand
                 string file = backbone.Named(parse);
                 throw new TransferLearning.ML.Onnx.OnnxModelException(
                     e.Message.Contains(file, StringComparison.Ordinal) ? e.Message : $"{file}: {e.Message}", file, innerException: e);
+            }
+            if (result.Auto is { } auto)
+            {
+                foreach (var trial in auto.Trials)
+                    CommandRunner.Info(trial.Failure is not null ? Markup.Escape($"Auto trial: {trial.Description}: left out ({trial.Failure})") :Markup.Escape(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"Auto trial: {trial.Description}: validation log-loss {trial.ValidationLogLoss:F4}, accuracy {trial.ValidationAccuracy:F4}, {trial.Elapsed.TotalSeconds:F0} s")));
+                CommandRunner.Info(Markup.Escape($"Auto chose {auto.Reason}"));
             }
             RunOutput.Write(outDirectory, result);
             return ExitCodes.Success;

@@ -13,6 +13,9 @@ public sealed class TrainingResult
     /// <summary>The recipe that ran, with the head it trained (<see cref="TransferLearner.WithHead"/>'s when given).</summary>
     public required TrainingRecipe Recipe { get; init; }
 
+    /// <summary>With <see cref="TransferLearner.Auto"/>: the candidates tried on validation and why <see cref="Recipe"/> won; otherwise null.</summary>
+    public AutoSelection? Auto { get; init; }
+
     /// <summary>How it was trained: the recipe's kind.</summary>
     public TrainingMode Mode => Recipe.Mode;
 

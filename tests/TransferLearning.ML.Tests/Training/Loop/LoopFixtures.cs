@@ -86,7 +86,21 @@ internal static class LoopFixtures
     /// <paramref name="perClass"/> 32×32 PNGs per class: grey noise (seeded) with a 12×12 square at a seeded
     /// position, bright (≈230) for class "bright", dark (≈25) for class "dark".
     /// </summary>
-    public static ImageDataset Images(int perClass, int seed, string prefix)
+    public static ImageDataset Images(int perClass, int seed, string prefix) =>
+        ImageDataset.FromMemory(Pngs(perClass, seed, prefix), new ImageDatasetOptions { ClassNames = ["bright", "dark"] });
+
+    /// <summary>The images of <see cref="Images"/> written to <paramref name="root"/>/&lt;class&gt;/NN.png; returns the folder.</summary>
+    public static string WriteImages(string root, int perClass, int seed)
+    {
+        foreach (var (name, png, _) in Pngs(perClass, seed, root))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(name)!);
+            File.WriteAllBytes(name, png);
+        }
+        return root;
+    }
+
+    private static List<(string Name, byte[] Png, string Label)> Pngs(int perClass, int seed, string prefix)
     {
         var random = new Random(seed);
         var images = new List<(string, byte[], string)>();
@@ -104,7 +118,7 @@ internal static class LoopFixtures
                 });
                 images.Add(($"{prefix}/{label}/{i:D2}.png", png, label));
             }
-        return ImageDataset.FromMemory(images, new ImageDatasetOptions { ClassNames = ["bright", "dark"] });
+        return images;
     }
 
     /// <summary>A learner on the tiny backbone: 2×12 training and 2×6 validation images, no test split, no
