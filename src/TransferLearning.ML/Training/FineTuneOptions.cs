@@ -69,6 +69,17 @@ public sealed record FineTuneOptions : TrainingRecipe
     /// </summary>
     public bool TrainBatchNormStatistics { get; init; }
 
+    /// <summary>
+    /// Split execution: whether the frozen blocks before the first trainable one (the whole backbone in the head
+    /// phase, all but the last <see cref="UnfreezeLastBlocks"/> in the fine-tuning phase) run in ONNX Runtime, which
+    /// runs a frozen CNN faster than TorchSharp, while the trainable blocks and the head run in TorchSharp with
+    /// autograd. The network is cut at the single tensor the trainable part reads, so the results are those of the
+    /// all-TorchSharp path up to float rounding. Where the cut would not be exact (a quantised graph, Dropout in the
+    /// frozen blocks, no single-tensor boundary) the phase runs all in TorchSharp and the log says why.
+    /// Default: true.
+    /// </summary>
+    public bool FrozenBlocksInOnnxRuntime { get; init; } = true;
+
     /// <exception cref="ArgumentException">An option is out of range; the message names it and says what to change.</exception>
     internal override void Validate()
     {

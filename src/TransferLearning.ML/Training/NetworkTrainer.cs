@@ -22,13 +22,18 @@ internal sealed class NetworkTrainer
     private readonly DataPlan _data;
     private readonly FineTuneOptions _options;
     private readonly ILogger _logger;
+    private readonly Func<int, string, FrozenPrefix?>? _prefixFor;
 
-    public NetworkTrainer(TransferNetwork network, DataPlan data, FineTuneOptions options, ILogger logger)
+    // prefixFor, split execution: the frozen prefix for a phase with that many frozen blocks (and that name), or
+    // null to run it all in TorchSharp; no function runs every phase all in TorchSharp
+    public NetworkTrainer(TransferNetwork network, DataPlan data, FineTuneOptions options, ILogger logger,
+        Func<int, string, FrozenPrefix?>? prefixFor = null)
     {
         _network = network;
         _data = data;
         _options = options;
         _logger = logger;
+        _prefixFor = prefixFor;
     }
 
     public NetworkRun Run(IReadOnlyList<Phase> phases, int seed, string? checkpointDirectory, string fingerprint,
@@ -79,6 +84,11 @@ internal sealed class NetworkTrainer
             if (!resumesWithinPhase) selection.StartPhase();
 
             var plan = new EpochPlan(phase, totalEpochs, _data.TrainBatches, optimizer, groups, classWeights);
+            // the phase's frozen blocks in ONNX Runtime (split execution), for its training and validation passes
+            using FrozenPrefix? prefix = _prefixFor?.Invoke(_network.Backbone.Blocks.Count - unfrozen, phase.Name);
+            _network.Prefix = prefix;
+            try
+            {
             for (int e = Math.Max(0, resumeFrom - epochBase); e < phase.Epochs; e++)
             {
                 int epoch = epochBase + e + 1;
@@ -95,6 +105,11 @@ internal sealed class NetworkTrainer
                         epoch, _options.EarlyStopping.Monitor, _options.EarlyStopping.Patience);
                     break;
                 }
+            }
+            }
+            finally
+            {
+                _network.Prefix = null;
             }
             epochBase = phaseEnd;
         }

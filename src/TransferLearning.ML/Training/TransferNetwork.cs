@@ -19,10 +19,23 @@ internal sealed class TransferNetwork : nn.Module<Tensor, Tensor>
 
     public ClassifierHead Head { get; }
 
+    /// <summary>
+    /// When set, the backbone's frozen first blocks run in ONNX Runtime and the module goes on from their output
+    /// (split execution); the phase that set it owns and disposes it. Null: the whole backbone runs in TorchSharp.
+    /// </summary>
+    public FrozenPrefix? Prefix { get; set; }
+
     public override Tensor forward(Tensor images)
     {
         using var scope = NewDisposeScope();
-        Tensor features = Backbone.forward(images);
+        Tensor features;
+        if (Prefix is { } prefix)
+        {
+            Tensor boundary;
+            using (no_grad()) boundary = prefix.Run(images);
+            features = Backbone.ForwardFromBlock(prefix.StartBlock, boundary);
+        }
+        else features = Backbone.forward(images);
         return Head.forward(features).MoveToOuterDisposeScope();
     }
 }
