@@ -33,6 +33,7 @@ internal static class FineTuneRun
             ClassNames = context.ClassNames,
             ClassWeights = context.ClassWeights,
             ValidationCount = context.Splits.Validation.Count,
+            TrainCount = context.Splits.Train.Count,
         };
         if (module.IsQuantized && (fromScratch || options.UnfreezeLastBlocks > 0))
             throw new ArgumentException(

@@ -32,6 +32,9 @@ internal sealed class FrozenPrefix : IDisposable
     /// <summary>The tensor that crosses from ONNX Runtime to TorchSharp.</summary>
     public string Boundary { get; }
 
+    /// <summary>The boundary tensor's shape without the batch (a copy).</summary>
+    public long[] BoundaryShape => (long[])_boundaryShape.Clone();
+
     /// <summary>
     /// The prefix of the first <paramref name="frozenBlocks"/> blocks in ONNX Runtime, or null (with the reason
     /// logged) where the split would not compute what the all-TorchSharp path computes or cannot run: nothing

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 using TorchSharp.Modules;
-using TransferLearning.ML.Data;
 using TransferLearning.ML.Training.Optimization;
 using static TorchSharp.torch;
 
@@ -83,10 +82,12 @@ internal sealed class NetworkTrainer
             if (resumed is not null && !loaded) LoadCheckpoint(resumesWithinPhase ? optimizer : null);
             if (!resumesWithinPhase) selection.StartPhase();
 
-            var plan = new EpochPlan(phase, totalEpochs, _data.TrainBatches, optimizer, groups, classWeights);
-            // the phase's frozen blocks in ONNX Runtime (split execution), for its training and validation passes
+            // the phase's frozen blocks in ONNX Runtime (split execution), for its training and validation passes,
+            // their output kept after the first epoch where every epoch sees the same pixels
             using FrozenPrefix? prefix = _prefixFor?.Invoke(_network.Backbone.Blocks.Count - unfrozen, phase.Name);
             _network.Prefix = prefix;
+            var (trainCache, validationCache) = Caches(prefix, phase.Name);
+            var plan = new EpochPlan(phase, totalEpochs, _data.TrainBatches, optimizer, groups, classWeights, trainCache, validationCache);
             try
             {
             for (int e = Math.Max(0, resumeFrom - epochBase); e < phase.Epochs; e++)
@@ -120,7 +121,32 @@ internal sealed class NetworkTrainer
 
     /// <summary>What every epoch of one phase shares: its optimiser, parameter groups and schedule length.</summary>
     private sealed record EpochPlan(Phase Phase, int TotalEpochs, int StepsPerEpoch, OptimizerHelper Optimizer,
-        IReadOnlyList<ParameterGroup> Groups, Tensor? ClassWeights);
+        IReadOnlyList<ParameterGroup> Groups, Tensor? ClassWeights, PrefixCache? TrainCache, PrefixCache? ValidationCache);
+
+    // the prefix cache of a split phase: every training and validation image, or none
+    private (PrefixCache? Train, PrefixCache? Validation) Caches(FrozenPrefix? prefix, string phase)
+    {
+        if (prefix is null || _options.FrozenOutputCacheBytes == 0) return (null, null);
+        if (_data.TrainLoader.Options.Augmentation is { IsEmpty: false })
+        {
+            _logger.LogInformation("Phase {Phase}: the frozen blocks' output is not cached: the training images are augmented", phase);
+            return (null, null);
+        }
+        long[] shape = prefix.BoundaryShape;
+        int validation = _data.ValidationLoader is null ? 0 : _data.ValidationCount;
+        long bytes = PrefixCache.BytesFor(_data.TrainCount + validation, shape);
+        PrefixCache? train = bytes <= _options.FrozenOutputCacheBytes ? PrefixCache.TryCreate(_data.TrainLoader, _data.TrainCount, shape) : null;
+        PrefixCache? validating = train is null || _data.ValidationLoader is null ? null : PrefixCache.TryCreate(_data.ValidationLoader, validation, shape);
+        if (train is null || _data.ValidationLoader is not null && validating is null)
+        {
+            _logger.LogInformation("Phase {Phase}: the frozen blocks' output is not cached: {Megabytes:F0} MB for {Images} images, above FrozenOutputCacheBytes ({Budget:F0} MB)",
+                phase, bytes / 1e6, _data.TrainCount + validation, _options.FrozenOutputCacheBytes / 1e6);
+            return (null, null);
+        }
+        _logger.LogInformation("Phase {Phase}: the frozen blocks' output ('{Boundary}', [{Shape}] per image) is kept after the first epoch: {Megabytes:F0} MB for {Images} images",
+            phase, prefix.Boundary, string.Join(",", shape), bytes / 1e6, _data.TrainCount + validation);
+        return (train, validating);
+    }
 
     // one epoch: training, then validation, then the log line
     private EpochMetrics RunEpoch(EpochPlan plan, int phaseEpoch, int epoch, double plateauFactor, IProgress<TrainingProgress>? progress,
@@ -129,7 +155,7 @@ internal sealed class NetworkTrainer
         var epochClock = Stopwatch.StartNew();
         var (trainLoss, trainAccuracy, trainImages) = TrainEpoch(plan, phaseEpoch, epoch, plateauFactor, progress, cancellationToken);
         double trainSeconds = epochClock.Elapsed.TotalSeconds;
-        var validation = _data.ValidationLoader is null ? ValidationResult.None : Validate(cancellationToken);
+        var validation = _data.ValidationLoader is null ? ValidationResult.None : Validate(plan.ValidationCache, cancellationToken);
         double lr = plan.Optimizer.ParamGroups.Last().LearningRate;
         var metrics = new EpochMetrics(epoch, plan.Phase.Name, trainLoss, trainAccuracy, validation.Loss,
             validation.Accuracy, validation.RocAuc, lr, epochClock.Elapsed.TotalSeconds, trainSeconds, trainImages);
@@ -164,15 +190,23 @@ internal sealed class NetworkTrainer
         long correct = 0, seen = 0;
         int batchNumber = 0, totalSteps = stepsPerEpoch * plan.Phase.Epochs;
         var epochClock = Stopwatch.StartNew();
-        foreach (ImageBatch batch in _data.TrainLoader.ReadEpoch(epoch, cancellationToken))
+        // each batch's logits and labels, made in the step's dispose scope: from the images, or from the cached prefix output
+        IEnumerable<(Func<(Tensor Logits, Tensor Labels)> Forward, int Count)> batches = plan.TrainCache is { } cache
+            ? cache.Epoch(_data.TrainLoader, epoch, cancellationToken).Select(item => (new Func<(Tensor, Tensor)>(() =>
+                (_network.ForwardFromBoundary(cache.BoundaryOf(item, _network.Prefix!)), tensor(cache.LabelsOf(item), ScalarType.Int64))), item.Count))
+            : _data.TrainLoader.ReadEpoch(epoch, cancellationToken).Select(batch => (new Func<(Tensor, Tensor)>(() =>
+            {
+                var (images, labels) = BatchTensors.From(batch);
+                return (_network.forward(images), labels);
+            }), batch.Count));
+        foreach (var batch in batches)
         {
             cancellationToken.ThrowIfCancellationRequested();
             double factor = _options.Schedule.Factor(phaseEpoch * stepsPerEpoch + batchNumber, totalSteps, phaseEpoch) * plateauFactor;
             OptimizerFactory.SetLearningRates(plan.Optimizer, plan.Groups, factor);
             using (var scope = NewDisposeScope())
             {
-                var (images, labels) = BatchTensors.From(batch);
-                Tensor logits = _network.forward(images);
+                var (logits, labels) = batch.Forward();
                 Tensor loss = nn.functional.cross_entropy(logits, labels, plan.ClassWeights, label_smoothing: _options.LabelSmoothing)
                               + _network.Head.L2Penalty();
                 plan.Optimizer.zero_grad();
@@ -191,9 +225,18 @@ internal sealed class NetworkTrainer
         return seen == 0 ? (double.NaN, double.NaN, 0) : (lossSum / seen, (double)correct / seen, (int)seen);
     }
 
-    private ValidationResult Validate(CancellationToken cancellationToken)
+    private ValidationResult Validate(PrefixCache? cache, CancellationToken cancellationToken)
     {
-        var predictions = NetworkPredictions.Run(_network, _data.ValidationLoader!, _data.ClassNames.Count, _data.ValidationCount, cancellationToken);
+        NetworkPredictions predictions;
+        if (cache is null)
+            predictions = NetworkPredictions.Run(_network, _data.ValidationLoader!, _data.ClassNames.Count, _data.ValidationCount, cancellationToken);
+        else
+        {
+            _network.eval();
+            var batches = cache.Epoch(_data.ValidationLoader!, 0, cancellationToken).Select(item => new NetworkPredictions.Batch(
+                () => _network.ForwardFromBoundary(cache.BoundaryOf(item, _network.Prefix!)), cache.LabelsOf(item), item.Samples, item.Count));
+            predictions = NetworkPredictions.Collect(batches, _data.ClassNames.Count, _data.ValidationCount, cancellationToken);
+        }
         return ValidationResult.From(predictions.Labels, predictions.Probabilities, _data.ClassNames);
     }
 

@@ -38,4 +38,13 @@ internal sealed class TransferNetwork : nn.Module<Tensor, Tensor>
         else features = Backbone.forward(images);
         return Head.forward(features).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The logits from the boundary tensor of the <see cref="Prefix"/> (computed before, e.g. cached).</summary>
+    public Tensor ForwardFromBoundary(Tensor boundary)
+    {
+        var prefix = Prefix ?? throw new InvalidOperationException("The network has no frozen prefix: it has no boundary tensor.");
+        using var scope = NewDisposeScope();
+        Tensor features = Backbone.ForwardFromBlock(prefix.StartBlock, boundary);
+        return Head.forward(features).MoveToOuterDisposeScope();
+    }
 }
