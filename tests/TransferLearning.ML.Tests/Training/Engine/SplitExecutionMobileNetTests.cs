@@ -1,12 +1,13 @@
 using Microsoft.Extensions.Logging;
 using TransferLearning.ML.Training;
+using Xunit.Abstractions;
 
 namespace TransferLearning.ML.Tests.Training.Engine;
 
 /// <summary>Split execution on the real MobileNetV2 (ONNX Runtime's fused, vectorised kernels against libtorch's):
 /// the same seed gives the same validation loss per epoch within 1e-3 relative, with both phases split.</summary>
 [Collection(TrainingCollection.Name)]
-public sealed class SplitExecutionMobileNetTests
+public sealed class SplitExecutionMobileNetTests(ITestOutputHelper output)
 {
     private static TransferLearner Learner(bool split, ILogger? logger = null)
     {
@@ -29,6 +30,7 @@ public sealed class SplitExecutionMobileNetTests
         var log = new Messages();
         var split = Learner(split: true, log).Fit();
         var torchOnly = Learner(split: false).Fit();
+        foreach (string line in log.All.Where(m => m.StartsWith("Phase ", StringComparison.Ordinal))) output.WriteLine(line);
 
         Assert.Contains(log.All, m => m.Contains("Phase head: the ") && m.Contains("run in ONNX Runtime"));
         Assert.Contains(log.All, m => m.Contains("Phase finetune: the ") && m.Contains("run in ONNX Runtime"));
