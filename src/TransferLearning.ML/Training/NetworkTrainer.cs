@@ -90,23 +90,23 @@ internal sealed class NetworkTrainer
             var plan = new EpochPlan(phase, totalEpochs, _data.TrainBatches, optimizer, groups, classWeights, trainCache, validationCache);
             try
             {
-            for (int e = Math.Max(0, resumeFrom - epochBase); e < phase.Epochs; e++)
-            {
-                int epoch = epochBase + e + 1;
-                torch.random.manual_seed(seed * 7919L + epoch);
-                var metrics = RunEpoch(plan, e, epoch, selection.PlateauFactor, progress, cancellationToken);
-                bool stop = selection.Record(metrics, _data.ValidationLoader is not null, () => TrainingCheckpoint.Snapshot(_network));
-                if (checkpointPath is not null)
-                    TrainingCheckpoint.Save(checkpointPath, selection.ToCheckpoint(fingerprint, epoch), _network, optimizer, selection.BestWeights);
-                progress?.Report(new TrainingProgress(phase.Name, epoch, totalEpochs, plan.StepsPerEpoch, plan.StepsPerEpoch, metrics.TrainLoss,
-                    0, Remaining(clock, epoch - resumeFrom, totalEpochs - epoch), metrics));
-                if (stop)
+                for (int e = Math.Max(0, resumeFrom - epochBase); e < phase.Epochs; e++)
                 {
-                    _logger.LogInformation("Early stop after epoch {Epoch}: validation {Metric} did not improve for {Patience} epochs",
-                        epoch, _options.EarlyStopping.Monitor, _options.EarlyStopping.Patience);
-                    break;
+                    int epoch = epochBase + e + 1;
+                    torch.random.manual_seed(seed * 7919L + epoch);
+                    var metrics = RunEpoch(plan, e, epoch, selection.PlateauFactor, progress, cancellationToken);
+                    bool stop = selection.Record(metrics, _data.ValidationLoader is not null, () => TrainingCheckpoint.Snapshot(_network));
+                    if (checkpointPath is not null)
+                        TrainingCheckpoint.Save(checkpointPath, selection.ToCheckpoint(fingerprint, epoch), _network, optimizer, selection.BestWeights);
+                    progress?.Report(new TrainingProgress(phase.Name, epoch, totalEpochs, plan.StepsPerEpoch, plan.StepsPerEpoch, metrics.TrainLoss,
+                        0, Remaining(clock, epoch - resumeFrom, totalEpochs - epoch), metrics));
+                    if (stop)
+                    {
+                        _logger.LogInformation("Early stop after epoch {Epoch}: validation {Metric} did not improve for {Patience} epochs",
+                            epoch, _options.EarlyStopping.Monitor, _options.EarlyStopping.Patience);
+                        break;
+                    }
                 }
-            }
             }
             finally
             {
