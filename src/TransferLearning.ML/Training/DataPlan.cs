@@ -10,6 +10,7 @@ internal sealed class DataPlan : IDisposable
     public required IReadOnlyList<string> ClassNames { get; init; }
     public float[]? ClassWeights { get; init; }
     public int ValidationCount { get; init; }
+    public int TrainCount { get; init; }
     public int TrainBatches => TrainLoader.Count;
 
     public void Dispose()

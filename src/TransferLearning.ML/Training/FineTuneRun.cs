@@ -33,6 +33,7 @@ internal static class FineTuneRun
             ClassNames = context.ClassNames,
             ClassWeights = context.ClassWeights,
             ValidationCount = context.Splits.Validation.Count,
+            TrainCount = context.Splits.Train.Count,
         };
         if (module.IsQuantized && (fromScratch || options.UnfreezeLastBlocks > 0))
             throw new ArgumentException(
@@ -50,7 +51,11 @@ internal static class FineTuneRun
         NetworkTrainer.Phase[] phases = fromScratch
             ? [new("scratch", options.Epochs, int.MaxValue, options.LearningRate)]
             : [new("head", options.HeadEpochs, 0, options.LearningRate), new("finetune", options.Epochs, options.UnfreezeLastBlocks, options.FineTuneLearningRate)];
-        var trainer = new NetworkTrainer(network, data, options, context.Logger);
+        // split execution: each phase's frozen blocks run in ONNX Runtime (never from scratch: nothing is frozen)
+        Func<int, string, FrozenPrefix?>? prefixFor = options.FrozenBlocksInOnnxRuntime && !fromScratch
+            ? (frozen, phase) => FrozenPrefix.TryCreate(featureGraph, module, frozen, context.Threads, phase, context.Logger)
+            : null;
+        var trainer = new NetworkTrainer(network, data, options, context.Logger, prefixFor);
         NetworkRun run;
         try
         {

@@ -9,19 +9,28 @@ internal sealed record NetworkPredictions(int[] Labels, float[,] Probabilities, 
     public static NetworkPredictions Run(nn.Module<Tensor, Tensor> network, ImageBatchLoader loader, int classes, int count,
         CancellationToken cancellationToken)
     {
+        network.eval();
+        return Collect(loader.ReadEpoch(0, cancellationToken).Select(batch => new Batch(
+            () => network.forward(BatchTensors.From(batch).Images), batch.Labels, batch.SampleIndices, batch.Count)), classes, count, cancellationToken);
+    }
+
+    /// <summary>One batch: its logits (computed in the caller's dispose scope, under no_grad), labels and sample indices.</summary>
+    public sealed record Batch(Func<Tensor> Logits, int[] Labels, int[] SampleIndices, int Count);
+
+    /// <summary>The probabilities of batches whose logits a caller computes (the network in eval mode).</summary>
+    public static NetworkPredictions Collect(IEnumerable<Batch> batches, int classes, int count, CancellationToken cancellationToken)
+    {
         var labels = new int[count];
         var indices = new int[count];
         var probabilities = new float[count, classes];
         int filled = 0;
-        network.eval();
         using (no_grad())
         {
-            foreach (ImageBatch batch in loader.ReadEpoch(0, cancellationToken))
+            foreach (Batch batch in batches)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                var (images, _) = BatchTensors.From(batch);
-                float[] batchProbabilities = nn.functional.softmax(network.forward(images), 1).data<float>().ToArray();
+                float[] batchProbabilities = nn.functional.softmax(batch.Logits(), 1).data<float>().ToArray();
                 for (int i = 0; i < batch.Count; i++, filled++)
                 {
                     labels[filled] = batch.Labels[i];

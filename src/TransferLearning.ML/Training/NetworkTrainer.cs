@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using TorchSharp;
 using TorchSharp.Modules;
-using TransferLearning.ML.Data;
 using TransferLearning.ML.Training.Optimization;
 using static TorchSharp.torch;
 
@@ -22,13 +21,18 @@ internal sealed class NetworkTrainer
     private readonly DataPlan _data;
     private readonly FineTuneOptions _options;
     private readonly ILogger _logger;
+    private readonly Func<int, string, FrozenPrefix?>? _prefixFor;
 
-    public NetworkTrainer(TransferNetwork network, DataPlan data, FineTuneOptions options, ILogger logger)
+    // prefixFor, split execution: the frozen prefix for a phase with that many frozen blocks (and that name), or
+    // null to run it all in TorchSharp; no function runs every phase all in TorchSharp
+    public NetworkTrainer(TransferNetwork network, DataPlan data, FineTuneOptions options, ILogger logger,
+        Func<int, string, FrozenPrefix?>? prefixFor = null)
     {
         _network = network;
         _data = data;
         _options = options;
         _logger = logger;
+        _prefixFor = prefixFor;
     }
 
     public NetworkRun Run(IReadOnlyList<Phase> phases, int seed, string? checkpointDirectory, string fingerprint,
@@ -78,23 +82,35 @@ internal sealed class NetworkTrainer
             if (resumed is not null && !loaded) LoadCheckpoint(resumesWithinPhase ? optimizer : null);
             if (!resumesWithinPhase) selection.StartPhase();
 
-            var plan = new EpochPlan(phase, totalEpochs, _data.TrainBatches, optimizer, groups, classWeights);
-            for (int e = Math.Max(0, resumeFrom - epochBase); e < phase.Epochs; e++)
+            // the phase's frozen blocks in ONNX Runtime (split execution), for its training and validation passes,
+            // their output kept after the first epoch where every epoch sees the same pixels
+            using FrozenPrefix? prefix = _prefixFor?.Invoke(_network.Backbone.Blocks.Count - unfrozen, phase.Name);
+            _network.Prefix = prefix;
+            var (trainCache, validationCache) = Caches(prefix, phase.Name);
+            var plan = new EpochPlan(phase, totalEpochs, _data.TrainBatches, optimizer, groups, classWeights, trainCache, validationCache);
+            try
             {
-                int epoch = epochBase + e + 1;
-                torch.random.manual_seed(seed * 7919L + epoch);
-                var metrics = RunEpoch(plan, e, epoch, selection.PlateauFactor, progress, cancellationToken);
-                bool stop = selection.Record(metrics, _data.ValidationLoader is not null, () => TrainingCheckpoint.Snapshot(_network));
-                if (checkpointPath is not null)
-                    TrainingCheckpoint.Save(checkpointPath, selection.ToCheckpoint(fingerprint, epoch), _network, optimizer, selection.BestWeights);
-                progress?.Report(new TrainingProgress(phase.Name, epoch, totalEpochs, plan.StepsPerEpoch, plan.StepsPerEpoch, metrics.TrainLoss,
-                    0, Remaining(clock, epoch - resumeFrom, totalEpochs - epoch), metrics));
-                if (stop)
+                for (int e = Math.Max(0, resumeFrom - epochBase); e < phase.Epochs; e++)
                 {
-                    _logger.LogInformation("Early stop after epoch {Epoch}: validation {Metric} did not improve for {Patience} epochs",
-                        epoch, _options.EarlyStopping.Monitor, _options.EarlyStopping.Patience);
-                    break;
+                    int epoch = epochBase + e + 1;
+                    torch.random.manual_seed(seed * 7919L + epoch);
+                    var metrics = RunEpoch(plan, e, epoch, selection.PlateauFactor, progress, cancellationToken);
+                    bool stop = selection.Record(metrics, _data.ValidationLoader is not null, () => TrainingCheckpoint.Snapshot(_network));
+                    if (checkpointPath is not null)
+                        TrainingCheckpoint.Save(checkpointPath, selection.ToCheckpoint(fingerprint, epoch), _network, optimizer, selection.BestWeights);
+                    progress?.Report(new TrainingProgress(phase.Name, epoch, totalEpochs, plan.StepsPerEpoch, plan.StepsPerEpoch, metrics.TrainLoss,
+                        0, Remaining(clock, epoch - resumeFrom, totalEpochs - epoch), metrics));
+                    if (stop)
+                    {
+                        _logger.LogInformation("Early stop after epoch {Epoch}: validation {Metric} did not improve for {Patience} epochs",
+                            epoch, _options.EarlyStopping.Monitor, _options.EarlyStopping.Patience);
+                        break;
+                    }
                 }
+            }
+            finally
+            {
+                _network.Prefix = null;
             }
             epochBase = phaseEnd;
         }
@@ -105,7 +121,32 @@ internal sealed class NetworkTrainer
 
     /// <summary>What every epoch of one phase shares: its optimiser, parameter groups and schedule length.</summary>
     private sealed record EpochPlan(Phase Phase, int TotalEpochs, int StepsPerEpoch, OptimizerHelper Optimizer,
-        IReadOnlyList<ParameterGroup> Groups, Tensor? ClassWeights);
+        IReadOnlyList<ParameterGroup> Groups, Tensor? ClassWeights, PrefixCache? TrainCache, PrefixCache? ValidationCache);
+
+    // the prefix cache of a split phase: every training and validation image, or none
+    private (PrefixCache? Train, PrefixCache? Validation) Caches(FrozenPrefix? prefix, string phase)
+    {
+        if (prefix is null || _options.FrozenOutputCacheBytes == 0) return (null, null);
+        if (_data.TrainLoader.Options.Augmentation is { IsEmpty: false })
+        {
+            _logger.LogInformation("Phase {Phase}: the frozen blocks' output is not cached: the training images are augmented", phase);
+            return (null, null);
+        }
+        long[] shape = prefix.BoundaryShape;
+        int validation = _data.ValidationLoader is null ? 0 : _data.ValidationCount;
+        long bytes = PrefixCache.BytesFor(_data.TrainCount + validation, shape);
+        PrefixCache? train = bytes <= _options.FrozenOutputCacheBytes ? PrefixCache.TryCreate(_data.TrainLoader, _data.TrainCount, shape) : null;
+        PrefixCache? validating = train is null || _data.ValidationLoader is null ? null : PrefixCache.TryCreate(_data.ValidationLoader, validation, shape);
+        if (train is null || _data.ValidationLoader is not null && validating is null)
+        {
+            _logger.LogInformation("Phase {Phase}: the frozen blocks' output is not cached: {Megabytes:F0} MB for {Images} images, above FrozenOutputCacheBytes ({Budget:F0} MB)",
+                phase, bytes / 1e6, _data.TrainCount + validation, _options.FrozenOutputCacheBytes / 1e6);
+            return (null, null);
+        }
+        _logger.LogInformation("Phase {Phase}: the frozen blocks' output ('{Boundary}', [{Shape}] per image) is kept after the first epoch: {Megabytes:F0} MB for {Images} images",
+            phase, prefix.Boundary, string.Join(",", shape), bytes / 1e6, _data.TrainCount + validation);
+        return (train, validating);
+    }
 
     // one epoch: training, then validation, then the log line
     private EpochMetrics RunEpoch(EpochPlan plan, int phaseEpoch, int epoch, double plateauFactor, IProgress<TrainingProgress>? progress,
@@ -114,7 +155,7 @@ internal sealed class NetworkTrainer
         var epochClock = Stopwatch.StartNew();
         var (trainLoss, trainAccuracy, trainImages) = TrainEpoch(plan, phaseEpoch, epoch, plateauFactor, progress, cancellationToken);
         double trainSeconds = epochClock.Elapsed.TotalSeconds;
-        var validation = _data.ValidationLoader is null ? ValidationResult.None : Validate(cancellationToken);
+        var validation = _data.ValidationLoader is null ? ValidationResult.None : Validate(plan.ValidationCache, cancellationToken);
         double lr = plan.Optimizer.ParamGroups.Last().LearningRate;
         var metrics = new EpochMetrics(epoch, plan.Phase.Name, trainLoss, trainAccuracy, validation.Loss,
             validation.Accuracy, validation.RocAuc, lr, epochClock.Elapsed.TotalSeconds, trainSeconds, trainImages);
@@ -149,15 +190,23 @@ internal sealed class NetworkTrainer
         long correct = 0, seen = 0;
         int batchNumber = 0, totalSteps = stepsPerEpoch * plan.Phase.Epochs;
         var epochClock = Stopwatch.StartNew();
-        foreach (ImageBatch batch in _data.TrainLoader.ReadEpoch(epoch, cancellationToken))
+        // each batch's logits and labels, made in the step's dispose scope: from the images, or from the cached prefix output
+        IEnumerable<(Func<(Tensor Logits, Tensor Labels)> Forward, int Count)> batches = plan.TrainCache is { } cache
+            ? cache.Epoch(_data.TrainLoader, epoch, cancellationToken).Select(item => (new Func<(Tensor, Tensor)>(() =>
+                (_network.ForwardFromBoundary(cache.BoundaryOf(item, _network.Prefix!)), tensor(cache.LabelsOf(item), ScalarType.Int64))), item.Count))
+            : _data.TrainLoader.ReadEpoch(epoch, cancellationToken).Select(batch => (new Func<(Tensor, Tensor)>(() =>
+            {
+                var (images, labels) = BatchTensors.From(batch);
+                return (_network.forward(images), labels);
+            }), batch.Count));
+        foreach (var batch in batches)
         {
             cancellationToken.ThrowIfCancellationRequested();
             double factor = _options.Schedule.Factor(phaseEpoch * stepsPerEpoch + batchNumber, totalSteps, phaseEpoch) * plateauFactor;
             OptimizerFactory.SetLearningRates(plan.Optimizer, plan.Groups, factor);
             using (var scope = NewDisposeScope())
             {
-                var (images, labels) = BatchTensors.From(batch);
-                Tensor logits = _network.forward(images);
+                var (logits, labels) = batch.Forward();
                 Tensor loss = nn.functional.cross_entropy(logits, labels, plan.ClassWeights, label_smoothing: _options.LabelSmoothing)
                               + _network.Head.L2Penalty();
                 plan.Optimizer.zero_grad();
@@ -176,9 +225,18 @@ internal sealed class NetworkTrainer
         return seen == 0 ? (double.NaN, double.NaN, 0) : (lossSum / seen, (double)correct / seen, (int)seen);
     }
 
-    private ValidationResult Validate(CancellationToken cancellationToken)
+    private ValidationResult Validate(PrefixCache? cache, CancellationToken cancellationToken)
     {
-        var predictions = NetworkPredictions.Run(_network, _data.ValidationLoader!, _data.ClassNames.Count, _data.ValidationCount, cancellationToken);
+        NetworkPredictions predictions;
+        if (cache is null)
+            predictions = NetworkPredictions.Run(_network, _data.ValidationLoader!, _data.ClassNames.Count, _data.ValidationCount, cancellationToken);
+        else
+        {
+            _network.eval();
+            var batches = cache.Epoch(_data.ValidationLoader!, 0, cancellationToken).Select(item => new NetworkPredictions.Batch(
+                () => _network.ForwardFromBoundary(cache.BoundaryOf(item, _network.Prefix!)), cache.LabelsOf(item), item.Samples, item.Count));
+            predictions = NetworkPredictions.Collect(batches, _data.ClassNames.Count, _data.ValidationCount, cancellationToken);
+        }
         return ValidationResult.From(predictions.Labels, predictions.Probabilities, _data.ClassNames);
     }
 

@@ -19,10 +19,32 @@ internal sealed class TransferNetwork : nn.Module<Tensor, Tensor>
 
     public ClassifierHead Head { get; }
 
+    /// <summary>
+    /// When set, the backbone's frozen first blocks run in ONNX Runtime and the module goes on from their output
+    /// (split execution); the phase that set it owns and disposes it. Null: the whole backbone runs in TorchSharp.
+    /// </summary>
+    public FrozenPrefix? Prefix { get; set; }
+
     public override Tensor forward(Tensor images)
     {
         using var scope = NewDisposeScope();
-        Tensor features = Backbone.forward(images);
+        Tensor features;
+        if (Prefix is { } prefix)
+        {
+            Tensor boundary;
+            using (no_grad()) boundary = prefix.Run(images);
+            features = Backbone.ForwardFromBlock(prefix.StartBlock, boundary);
+        }
+        else features = Backbone.forward(images);
+        return Head.forward(features).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The logits from the boundary tensor of the <see cref="Prefix"/> (computed before, e.g. cached).</summary>
+    public Tensor ForwardFromBoundary(Tensor boundary)
+    {
+        var prefix = Prefix ?? throw new InvalidOperationException("The network has no frozen prefix: it has no boundary tensor.");
+        using var scope = NewDisposeScope();
+        Tensor features = Backbone.ForwardFromBlock(prefix.StartBlock, boundary);
         return Head.forward(features).MoveToOuterDisposeScope();
     }
 }

@@ -129,6 +129,53 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input) => Execute(input, null, false, out _);
 
     /// <summary>
+    /// Runs the graph from the first node of block <paramref name="block"/> to <see cref="OutputName"/>, given the
+    /// output of block <c>block - 1</c> (<see cref="ModuleBlock.OutputName"/>): the part of the network after an
+    /// exact single-tensor cut, for a caller that computed the blocks before it elsewhere (ONNX Runtime). Block
+    /// <see cref="Blocks"/><c>.Count</c> runs nothing and returns the boundary. Only valid where
+    /// <see cref="CanStartAt"/> holds. Under no_grad the module may overwrite <paramref name="boundary"/> in place.
+    /// </summary>
+    internal Tensor ForwardFromBlock(int block, Tensor boundary)
+    {
+        if (CanStartAt(block) is { } reason) throw new InvalidOperationException(reason);
+        ArgumentNullException.ThrowIfNull(boundary);
+        return Execute(boundary, null, false, out _, startBlock: block);
+    }
+
+    /// <summary>
+    /// Null when the graph from block <paramref name="block"/> on reads nothing computed before it but the output
+    /// of block <c>block - 1</c> (parameters, constants and the preamble aside), so that
+    /// <see cref="ForwardFromBlock"/> computes exactly what <see cref="forward"/> does; else why not.
+    /// </summary>
+    internal string? CanStartAt(int block)
+    {
+        if (block < 1 || block > _blocks.Count)
+            return $"block {block} is not a block after the first (the module has {_blocks.Count} blocks)";
+        int start = _blocks[block - 1].EndNode;
+        int boundary = _graph.SlotOf(_blocks[block - 1].OutputName);
+        if (boundary < 0) return $"the output of block {block - 1} ('{_blocks[block - 1].OutputName}') is not a tensor of the graph";
+        var producer = new int[_graph.SlotCount];
+        Array.Fill(producer, -1);
+        for (int n = 0; n < _graph.Nodes.Length; n++) producer[_graph.Nodes[n].Output] = n;
+        bool Crosses(int s) => s >= 0 && s != boundary && _graph.SlotKinds[s] is SlotKind.Input or SlotKind.Computed
+                               && (producer[s] < 0 || producer[s] >= _graph.PreambleCount && producer[s] < start);
+        for (int n = start; n < _graph.Nodes.Length; n++)
+            foreach (int s in _graph.Nodes[n].Inputs)
+                if (Crosses(s))
+                    return $"node '{_graph.Nodes[n].Proto.Name}' of block {block} or later reads '{_graph.SlotNames[s]}', computed before " +
+                           $"the boundary '{_blocks[block - 1].OutputName}': the network does not narrow to one tensor there";
+        if (Crosses(_graph.OutputSlot)) return $"the output '{OutputName}' is computed before block {block}";
+        return null;
+    }
+
+    /// <summary>The ONNX operator types of the nodes of blocks 0 to <paramref name="blocks"/> - 1.</summary>
+    internal IEnumerable<string> OperatorsOfFirstBlocks(int blocks)
+    {
+        int end = blocks == 0 ? _graph.PreambleCount : _blocks[blocks - 1].EndNode;
+        for (int n = _graph.PreambleCount; n < end; n++) yield return _graph.Nodes[n].Proto.OpType;
+    }
+
+    /// <summary>
     /// Runs the graph and also returns intermediate tensors, e.g. the activations of a convolution for Grad-CAM.
     /// </summary>
     /// <param name="input">The input batch.</param>
@@ -160,15 +207,19 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         return output;
     }
 
-    private Tensor Execute(Tensor input, int[]? extraSlots, bool extrasAsLeaves, out Tensor?[] values)
+    private Tensor Execute(Tensor input, int[]? extraSlots, bool extrasAsLeaves, out Tensor?[] values, int startBlock = 0)
     {
-        CheckInputType(input);
+        if (startBlock == 0) CheckInputType(input);
         CompiledNode[] nodes = _graph.Nodes;
         values = new Tensor?[_graph.SlotCount];
         foreach (GraphParameter p in _graph.Parameters)
             if (p.Slot >= 0) values[p.Slot] = p.Value;
         foreach (GraphBuffer b in _graph.Buffers) values[b.Slot] = b.Value;
-        values[_graph.InputSlot] = input;
+        // from a later block: the preamble, then the nodes after the boundary, which reads the caller's tensor (an
+        // alias, which the executor releases like any computed tensor)
+        int mainStart = startBlock == 0 ? _graph.PreambleCount : _blocks[startBlock - 1].EndNode;
+        if (startBlock == 0) values[_graph.InputSlot] = input;
+        else values[_graph.SlotOf(_blocks[startBlock - 1].OutputName)] = input.alias();
 
         bool[]? keep = null;
         int noGradEnd = _noGradEnd;
@@ -192,7 +243,8 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         {
             for (; n < nodes.Length; n++)
             {
-                if (n == _graph.PreambleCount && noGradEnd > n && is_grad_enabled()) noGrad = no_grad();
+                if (n == _graph.PreambleCount && mainStart > n && (n = mainStart) >= nodes.Length) break;
+                if (n == mainStart && noGradEnd > n && is_grad_enabled()) noGrad = no_grad();
                 if (n == noGradEnd && noGrad is not null) { noGrad.Dispose(); noGrad = null; }
                 CompiledNode node = nodes[n];
                 bool overwrite = node.LastReaderOfFirstInput && (keep is null || !keep[node.Inputs[0]]) && !is_grad_enabled();
