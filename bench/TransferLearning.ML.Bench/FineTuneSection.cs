@@ -33,7 +33,7 @@ internal static class FineTuneSection
             new ImageDatasetOptions { MaxImagesPerClass = settings.MaxPerClass ?? (settings.Quick ? 32 : 256), Seed = 1 });
         using var loader = new ImageBatchLoader(train, backbone.Preprocessing, new BatchLoaderOptions
         {
-            BatchSize = Batch, Shuffle = true, Seed = 1, WorkerCount = Environment.ProcessorCount, DecodedCacheBytes = ImageLoadingOptions.DefaultCacheBytes,
+            BatchSize = Batch, Shuffle = true, Seed = 1, WorkerCount = Environment.ProcessorCount, DecodedCacheBytes = 0,
         });
         double library = 0, cached = 0, allTorchSharp = 0, loop = 0, memoryLoop = 0;
         string libraryWhat = "", cachedWhat = "";
