@@ -29,6 +29,12 @@ internal sealed record BenchSettings
     /// <summary>The checkout's root (the folder with TransferLearning.ML.sln).</summary>
     public string RepositoryRoot => FindRoot();
 
+    /// <summary>Section <c>loader</c>: fine-tune epochs of the peak-memory run. Default: 1.</summary>
+    public int MemoryEpochs { get; init; } = 1;
+
+    /// <summary>Section <c>loader</c>: the peak-memory run's <c>ImageLoadingOptions.DecodedCacheBytes</c>. Default: the learner's default (0).</summary>
+    public long? DecodedCacheBytes { get; init; }
+
     /// <summary>When set, the process is a child that only runs the fine-tune whose peak memory is measured.</summary>
     public string? MemoryChild { get; init; }
 
@@ -58,8 +64,10 @@ internal sealed record BenchSettings
                 "--shared" => settings with { Shared = Value() },
                 "--max-per-class" => settings with { MaxPerClass = int.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--feature-cache" => settings with { FeatureCache = Path.GetFullPath(Value()) },
+                "--memory-epochs" => settings with { MemoryEpochs = int.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--decoded-cache-bytes" => settings with { DecodedCacheBytes = long.Parse(Value(), CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --quick --test-root DIR --datasets a,b --sections " +
-                                                 $"{string.Join(',', AllSections)} --out DIR --shared DIR --pytorch-script FILE --python PATH --threads N --max-per-class N --feature-cache DIR"),
+                                                 $"{string.Join(',', AllSections)} --out DIR --shared DIR --pytorch-script FILE --python PATH --threads N --max-per-class N --feature-cache DIR --memory-epochs N --decoded-cache-bytes N"),
             };
             if (args[i] == "--shared") shared = settings.Shared;
         }

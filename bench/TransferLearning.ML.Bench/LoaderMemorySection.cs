@@ -37,12 +37,12 @@ internal static class LoaderMemorySection
         double peak = child["peakResidentMegabytes"]!.GetValue<double>();
         int trainImages = child["trainImages"]!.GetValue<int>();
         double epochSeconds = child["epochSeconds"]!.GetValue<double>();
-        section.Row($"fine-tune, 1 epoch (last 5 blocks, batch 32, Standard augmentation, defaults), separate process: train images / epoch s; peak = VmHWM",
-            trainImages, epochSeconds, trainImages / epochSeconds, peak);
+        section.Row($"fine-tune, {settings.MemoryEpochs} epoch(s) (last 5 blocks, batch 32, Standard augmentation, decoded-image cache {settings.DecodedCacheBytes ?? 0} B), separate process: train images / seconds of all epochs; peak = VmHWM",
+            trainImages, epochSeconds, trainImages * settings.MemoryEpochs / epochSeconds, peak);
         report.Set("memory.fineTunePeakResidentMegabytes", peak);
         report.Set("memory.fineTuneTrainImages", trainImages);
         report.Set("memory.fineTuneEpochSeconds", epochSeconds);
-        report.Set("loader.fineTuneEpochImagesPerSecond", trainImages / epochSeconds);
+        report.Set("loader.fineTuneEpochImagesPerSecond", trainImages * settings.MemoryEpochs / epochSeconds);
         section.Note("The fine-tune epoch's rate includes validation of the 15 % split; the loader must outrun it for training not to wait on it.");
     }
 
@@ -59,7 +59,8 @@ internal static class LoaderMemorySection
             .Split(validation: 0.15, test: 0, seed: 1)
             .WithThreads(settings.Threads)
             .WithBootstrap(0)
-            .FineTune(new FineTuneOptions { HeadEpochs = 0, Epochs = 1 })
+            .WithLoader(settings.DecodedCacheBytes is long cache ? new ImageLoadingOptions { DecodedCacheBytes = cache } : new ImageLoadingOptions())
+            .FineTune(new FineTuneOptions { HeadEpochs = 0, Epochs = settings.MemoryEpochs })
             .Fit();
         Console.WriteLine(JsonSerializer.Serialize(new
         {
@@ -79,6 +80,13 @@ internal static class LoaderMemorySection
         foreach (string a in new[] { "--memory-child", "kermany-cxr", "--shared", settings.Shared, "--threads", settings.Threads.ToString(CultureInfo.InvariantCulture) })
             start.ArgumentList.Add(a);
         if (settings.Quick) start.ArgumentList.Add("--quick");
+        start.ArgumentList.Add("--memory-epochs");
+        start.ArgumentList.Add(settings.MemoryEpochs.ToString(CultureInfo.InvariantCulture));
+        if (settings.DecodedCacheBytes is long bytes)
+        {
+            start.ArgumentList.Add("--decoded-cache-bytes");
+            start.ArgumentList.Add(bytes.ToString(CultureInfo.InvariantCulture));
+        }
         using var process = Process.Start(start)!;
         string output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();

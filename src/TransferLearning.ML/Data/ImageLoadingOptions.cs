@@ -13,9 +13,9 @@ public sealed record ImageLoadingOptions
     /// <summary>
     /// Cap of each loader's cache in bytes (see <see cref="BatchLoaderOptions.DecodedCacheBytes"/>): from the second
     /// epoch on, cached images are not decoded again. Default 0: no cache, every epoch decodes its images. Measured
-    /// on kermany-cxr (2 cores, 3 fine-tuning epochs, docs/performance.md): the default 1 GiB cache of earlier
-    /// versions saved no time (decoding runs on the loader's workers ahead of training) and raised the peak
-    /// resident memory from about 1.8 GB to 4.2 GB. Worth turning on (e.g. <see cref="SuggestedCacheBytes"/>) where
+    /// on kermany-cxr (2 cores, 3 fine-tuning epochs, docs/performance.md): the 1 GiB cache per loader of earlier
+    /// versions saved 2 % of the time (decoding runs on the loader's workers ahead of training) and raised the peak
+    /// resident memory from 1.8 GB to 5.5 GB. Worth turning on (e.g. <see cref="SuggestedCacheBytes"/>) where
     /// reading an image is slow: large files on network storage.
     /// </summary>
     public long DecodedCacheBytes { get; init; }
