@@ -56,14 +56,34 @@ internal static class CliOptions
     }
 
     public static ImageDataset LoadFolder(string path, string option, IReadOnlyList<string>? classNames, IReadOnlyCollection<string>? classes,
-        int? maxPerClass, int seed, bool skipUnreadable)
+        int? maxPerClass, int seed, bool skipUnreadable, string? groupPattern = null)
     {
         if (!Directory.Exists(path))
             throw new DirectoryNotFoundException($"{option} {path}: no such folder. Give a folder with one sub-folder of images per class.");
         return ImageDataset.FromFolder(path, new ImageDatasetOptions
         {
             ClassNames = classNames, Classes = classes, MaxImagesPerClass = maxPerClass, Seed = seed, SkipUnreadableImages = skipUnreadable,
+            GroupPattern = groupPattern,
         });
+    }
+
+    /// <summary>
+    /// <c>--group-pattern</c>: <c>auto</c> (a known convention when every file name of <paramref name="folder"/>
+    /// follows it, see <see cref="GroupPatterns.Detect(string)"/>), <c>none</c>, or a regular expression.
+    /// </summary>
+    public static string? GroupPattern(string value, string folder)
+    {
+        if (value.Equals("none", StringComparison.OrdinalIgnoreCase)) return null;
+        if (value.Equals("auto", StringComparison.OrdinalIgnoreCase)) return Directory.Exists(folder) ? GroupPatterns.Detect(folder) : null;
+        try
+        {
+            _ = new System.Text.RegularExpressions.Regex(value);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"--group-pattern {value}: not a regular expression ({e.Message}). Use auto, none, or a pattern whose first group names the patient, e.g. '^(person\\d+)'.", e);
+        }
+        return value;
     }
 
     public static AugmentationPipeline Augmentation(string name) => name.ToLowerInvariant() switch

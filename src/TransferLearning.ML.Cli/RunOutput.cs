@@ -24,6 +24,28 @@ internal static class RunOutput
         PrintSummary(metrics, split, null, report);
     }
 
+    /// <summary>Writes <c>crossvalidation.json</c> and prints the fold-by-fold table and the summary.</summary>
+    public static void WriteCrossValidation(string directory, CrossValidationResult result)
+    {
+        Directory.CreateDirectory(directory);
+        string path = Path.Combine(directory, "crossvalidation.json");
+        TransferLearning.ML.Reporting.CrossValidationJson.Write(path, result);
+        var table = new Table().AddColumn("metric").AddColumn("mean ± sd").AddColumn("95% CI").AddColumn("per fold");
+        static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F4", CultureInfo.InvariantCulture);
+        static string G(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F3", CultureInfo.InvariantCulture);
+        foreach (var metric in result.Summary)
+            table.AddRow(new Text(metric.Name),
+                new Text(double.IsNaN(metric.StandardDeviation) ? F(metric.Mean) : $"{F(metric.Mean)} ± {F(metric.StandardDeviation)}"),
+                new Text(double.IsNaN(metric.Interval.Lower) ? "n/a" : $"{F(metric.Interval.Lower)}–{F(metric.Interval.Upper)}"),
+                new Text(string.Join(" ", metric.PerFold.Select(G))));
+        AnsiConsole.Write(table);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{result.Folds.Count} folds of {result.Images.Count} images (held out: " +
+            $"{string.Join(", ", result.Folds.Select(f => f.HeldOut.Count))}); ") + (result.ByGroup
+            ? $"each of {result.GroupCount} groups (patients) kept in one fold"
+            : "images dealt one by one (no patient groups)"));
+        Console.WriteLine($"cross-validation: {Path.GetFullPath(path)}");
+    }
+
     /// <summary>One line per skipped file (at most 20, then a count) on stderr, after a header line.</summary>
     public static void PrintSkipped(IReadOnlyList<TransferLearning.ML.Data.SkippedFile> skipped)
     {

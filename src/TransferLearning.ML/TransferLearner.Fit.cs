@@ -242,6 +242,12 @@ public sealed partial class TransferLearner
         DatasetSplit splits = s.Splits ?? (s.Images ?? throw new InvalidOperationException(
                 "No images: call WithImages(ImageDataset.FromFolder(\"data\")) or WithSplits(train, validation, test) before Fit."))
             .Split(s.ValidationFraction, s.TestFraction, s.SplitSeed);
+        CheckSplits(splits);
+        return splits;
+    }
+
+    private static void CheckSplits(DatasetSplit splits)
+    {
         if (splits.Train.Count == 0)
             throw new ArgumentException("The training split is empty: give more images or smaller validation/test fractions.");
         var counts = splits.Train.ClassCounts();
@@ -255,7 +261,6 @@ public sealed partial class TransferLearner
                 throw new ArgumentException(
                     $"The splits name different classes (train: {string.Join(", ", splits.Train.ClassNames)}; other: {string.Join(", ", other.ClassNames)}). " +
                     "Load them with the same ImageDatasetOptions.ClassNames.");
-        return splits;
     }
 
     private static IReadOnlyDictionary<string, string> Describe(LearnerSettings s, TrainingRecipe recipe, ImagePreprocessing p)

@@ -40,12 +40,24 @@ internal static class TrainCommand
         var checkpoints = new Option<string?>("--checkpoints") { Description = "Checkpoint folder; rerunning the same command resumes an interrupted run." };
         var skipUnreadable = CliOptions.SkipUnreadable();
         var maxMegapixels = CliOptions.MaxMegapixels();
+        var groupPattern = new Option<string>("--group-pattern")
+        {
+            Description = "Which images belong to one patient, kept on one side of every split and fold: auto (a known file-name convention " +
+                          "when every --train file follows it, e.g. Kermany's personN_/IM-N), none (images split one by one), or a regular " +
+                          "expression whose first group, matched on the file name, names the patient.",
+            DefaultValueFactory = _ => "auto",
+        };
+        var folds = new Option<int?>("--folds")
+        {
+            Description = "Before training the model: estimate the recipe by k-fold cross-validation on --train (by patient where " +
+                          "--group-pattern finds patients), printed and written to crossvalidation.json. Costs k more trainings. E.g. 5.",
+        };
         var imageSize = new Option<int?>("--image-size") { Description = "Input side in pixels (e.g. 64 for 28×28 MedMNIST images). Default: the backbone's own (224 for most)." };
 
         var command = new Command("train", "Train a classifier on folder-per-class images; writes model.tlmodel, report.html, metrics.json and history.csv.")
         {
             train, validation, test, mode, headKind, output, epochs, unfreeze, batch, learningRate, headLearningRate, augment, validationFraction,
-            maxPerClass, classes, threshold, seed, threads, checkpoints, skipUnreadable, maxMegapixels, imageSize,
+            maxPerClass, classes, threshold, seed, threads, checkpoints, skipUnreadable, maxMegapixels, imageSize, groupPattern, folds,
         };
         backbone.AddTo(command);
         command.SetAction((parse, cancellationToken) => Task.FromResult(CommandRunner.Run(token =>
@@ -54,7 +66,15 @@ internal static class TrainCommand
             var keep = parse.GetValue(classes)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             int seedValue = parse.GetValue(seed);
             bool skip = parse.GetValue(skipUnreadable);
-            var trainSet = CliOptions.LoadFolder(parse.GetValue(train)!, "--train", null, keep, parse.GetValue(maxPerClass), seedValue, skip);
+            string trainFolder = parse.GetValue(train)!;
+            string? groups = CliOptions.GroupPattern(parse.GetValue(groupPattern)!, trainFolder);
+            var trainSet = CliOptions.LoadFolder(trainFolder, "--train", null, keep, parse.GetValue(maxPerClass), seedValue, skip, groups);
+            if (groups is not null && parse.GetValue(groupPattern)!.Equals("auto", StringComparison.OrdinalIgnoreCase))
+                CommandRunner.Info(Markup.Escape($"Patients from file names ({groups}): {trainSet.Samples.Select(s => s.Group).Distinct().Count()} patients; splits keep each on one side (--group-pattern none turns it off)"));
+            int? foldCount = parse.GetValue(folds);
+            if (foldCount is < 2) throw new ArgumentException($"--folds {foldCount}: use at least 2 (e.g. 5), or leave it out.");
+            if (foldCount is not null && parse.GetValue(validation) is not null)
+                throw new ArgumentException("--folds cross-validates on --train, cutting each fold's validation split from it: leave out --validation, or --folds.");
             // --max-per-class subsamples training only: validation and test metrics come from the whole folders
             ImageDataset? Other(string? path, string name) => path is null ? null
                 : CliOptions.LoadFolder(path, name, trainSet.ClassNames, keep, null, seedValue, skip);
@@ -123,6 +143,12 @@ internal static class TrainCommand
             var input = parse.GetValue(imageSize) is int size ? model.Preprocessing with { Width = size, Height = size } : model.Preprocessing;
             CommandRunner.Info($"Training [bold]{modeName}[/] on {Markup.Escape(model.Name)}, input {input.Width}×{input.Height}");
             CommandRunner.Info(Markup.Escape($"Backbone {model.Name}: {model.FeatureTensorDescription}; input {input.Describe()}"));
+            if (foldCount is int k)
+            {
+                CommandRunner.Info($"Cross-validation: {k} folds before the final training");
+                var crossValidation = TrainingProgressDisplay.Run(progress => learner.CrossValidate(k, progress, token));
+                RunOutput.WriteCrossValidation(outDirectory, crossValidation);
+            }
             TrainingResult result;
             try
             {
