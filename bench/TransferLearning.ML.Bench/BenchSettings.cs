@@ -7,7 +7,7 @@ namespace TransferLearning.ML.Bench;
 internal sealed record BenchSettings
 {
     public static readonly string[] AllDatasets = ["kermany-cxr", "kidney-ct", "pneumoniamnist", "retinamnist", "breastmnist"];
-    public static readonly string[] AllSections = ["features", "finetune", "cache", "loader", "predict", "accuracy", "heads"];
+    public static readonly string[] AllSections = ["features", "finetune", "cache", "loader", "predict", "accuracy", "heads", "levers"];
 
     public bool Quick { get; init; }
     public string? TestRoot { get; init; }
@@ -34,6 +34,12 @@ internal sealed record BenchSettings
 
     /// <summary>Section <c>loader</c>: the peak-memory run's <c>ImageLoadingOptions.DecodedCacheBytes</c>. Default: the learner's default (0).</summary>
     public long? DecodedCacheBytes { get; init; }
+
+    /// <summary>Section <c>levers</c>: folds of the cross-validation. Default: 3 (2 with --quick).</summary>
+    public int? Folds { get; init; }
+
+    /// <summary>Section <c>levers</c>: the levers to measure, the first being the baseline. Default: default, label-smoothing, augment-radiograph, youden.</summary>
+    public IReadOnlyList<string>? Levers { get; init; }
 
     /// <summary>When set, the process is a child that only runs the fine-tune whose peak memory is measured.</summary>
     public string? MemoryChild { get; init; }
@@ -65,9 +71,11 @@ internal sealed record BenchSettings
                 "--max-per-class" => settings with { MaxPerClass = int.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--feature-cache" => settings with { FeatureCache = Path.GetFullPath(Value()) },
                 "--memory-epochs" => settings with { MemoryEpochs = int.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--folds" => settings with { Folds = int.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--levers" => settings with { Levers = List(Value()) },
                 "--decoded-cache-bytes" => settings with { DecodedCacheBytes = long.Parse(Value(), CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --quick --test-root DIR --datasets a,b --sections " +
-                                                 $"{string.Join(',', AllSections)} --out DIR --shared DIR --pytorch-script FILE --python PATH --threads N --max-per-class N --feature-cache DIR --memory-epochs N --decoded-cache-bytes N"),
+                                                 $"{string.Join(',', AllSections)} --out DIR --shared DIR --pytorch-script FILE --python PATH --threads N --max-per-class N --feature-cache DIR --memory-epochs N --decoded-cache-bytes N --folds N --levers a,b"),
             };
             if (args[i] == "--shared") shared = settings.Shared;
         }
