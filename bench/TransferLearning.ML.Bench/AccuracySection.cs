@@ -25,10 +25,12 @@ internal static class AccuracySection
     public static void Run(BenchSettings settings, BenchReport report)
     {
         var section = report.AddSection("6. Accuracy of the default recipes",
-            "dataset", "mode", "train / val / test images", "evaluated on", "accuracy", "ROC-AUC", "seconds", "PyTorch reference acc.");
+            "dataset", "mode", "train / val / test images", "split by", "evaluated on", "accuracy [95% CI]", "ROC-AUC [95% CI]", "seconds", "PyTorch reference acc.");
         section.Note(settings.Quick
             ? "Quick mode: at most 32 training images per class (12 validation), FineTune with 1 head + 1 fine-tune epoch: a smoke test, not a measurement of accuracy."
             : "Full mode: all training images, ExtractFeatures() and FineTune() with their default options (fresh feature-cache directory per run).");
+        section.Note("Splits keep a patient's images on one side where the file names say who the patient is (kermany-cxr: GroupPatterns.Detect); " +
+                     "intervals are the library's 95 % bootstrap intervals of the evaluated split.");
         section.Note("Validation (model selection, threshold) is the official `val` split where it exists, else 15 % of `train` (stratified, seed 42). " +
                      "The PyTorch reference (../shared/README.md: FE and FT-5, first seed) was measured on the official test splits, which only `--test-root` gives.");
         var backbone = Backbone.FromOnnx(settings.Model("mobilenetv2-imagenet.onnx"));
@@ -54,7 +56,8 @@ internal static class AccuracySection
     private static void RunOne(BenchSettings settings, BenchReport report, BenchReport.Section section, Backbone backbone, string name, string mode)
     {
         int? perClass = settings.Quick ? 32 : null;
-        var train = ImageDataset.FromFolder(settings.Dataset(name, "train"), new ImageDatasetOptions { MaxImagesPerClass = perClass, Seed = 5 });
+        string? groups = GroupPatterns.Detect(settings.Dataset(name, "train"));
+        var train = ImageDataset.FromFolder(settings.Dataset(name, "train"), new ImageDatasetOptions { MaxImagesPerClass = perClass, Seed = 5, GroupPattern = groups });
         var classes = new ImageDatasetOptions { ClassNames = train.ClassNames, MaxImagesPerClass = settings.Quick ? 12 : null, Seed = 5 };
         string officialValidation = settings.Dataset(name, "val");
         bool hasValidation = Directory.Exists(officialValidation);
@@ -81,13 +84,15 @@ internal static class AccuracySection
                 ? learner.ExtractFeatures(new FeatureExtractionOptions { CacheDirectory = cache })
                 : settings.Quick ? learner.FineTune(new FineTuneOptions { HeadEpochs = 1, Epochs = 1 }) : learner.FineTune();
             if (settings.Quick) learner = learner.WithBootstrap(0);
+            string splitBy = groups is null ? "image" : $"patient ({train.Samples.Select(s => s.Group).Distinct().Count()} in train)";
             TrainingResult result = learner.Fit();
             using var model = result.Model;
             var metrics = result.TestMetrics!;
             double seconds = result.Timings.Total.TotalSeconds;
-            report.AddAccuracy(name, mode, metrics.Accuracy, metrics.RocAuc, seconds, evaluatedOn, train.Count);
+            report.AddAccuracy(name, mode, metrics.Accuracy, metrics.RocAuc, seconds, evaluatedOn, train.Count, metrics.ConfidenceIntervals, groups is not null);
             var reference = Reference.GetValueOrDefault(name);
-            section.Row(name, mode, $"{train.Count} / {validation.Count} / {test.Count}", evaluatedOn, metrics.Accuracy, metrics.RocAuc, seconds,
+            section.Row(name, mode, $"{train.Count} / {validation.Count} / {test.Count}", splitBy, evaluatedOn,
+                WithInterval(metrics.Accuracy, metrics.ConfidenceIntervals?.Accuracy), WithInterval(metrics.RocAuc, metrics.ConfidenceIntervals?.RocAuc), seconds,
                 mode == "features" ? reference.Features : reference.FineTune);
         }
         finally
@@ -95,4 +100,9 @@ internal static class AccuracySection
             Directory.Delete(cache, recursive: true);
         }
     }
+
+    private static string WithInterval(double value, Metrics.ConfidenceInterval? interval) =>
+        interval is { } ci && double.IsFinite(ci.Lower)
+            ? FormattableString.Invariant($"{value:F3} [{ci.Lower:F3}, {ci.Upper:F3}]")
+            : FormattableString.Invariant($"{value:F3}");
 }

@@ -44,7 +44,8 @@ internal sealed class BenchReport
 
     public void Set(string dottedKey, double value) => Set(dottedKey, double.IsFinite(value) ? JsonValue.Create(Math.Round(value, 4)) : null);
 
-    public void AddAccuracy(string dataset, string mode, double accuracy, double rocAuc, double seconds, string evaluatedOn, int trainImages)
+    public void AddAccuracy(string dataset, string mode, double accuracy, double rocAuc, double seconds, string evaluatedOn, int trainImages,
+        Metrics.BootstrapIntervals? intervals = null, bool byPatient = false)
     {
         var array = (JsonArray)_root["accuracy"]!;
         array.Add(new JsonObject
@@ -56,6 +57,9 @@ internal sealed class BenchReport
             ["seconds"] = Round(seconds),
             ["evaluatedOn"] = evaluatedOn,
             ["trainImages"] = trainImages,
+            ["splitByPatient"] = byPatient,
+            ["accuracyCi95"] = intervals is null ? null : new JsonArray(Round(intervals.Accuracy.Lower), Round(intervals.Accuracy.Upper)),
+            ["rocAucCi95"] = intervals is null ? null : new JsonArray(Round(intervals.RocAuc.Lower), Round(intervals.RocAuc.Upper)),
         });
     }
 
