@@ -27,6 +27,8 @@ internal static class LeverSection
             ["augment-radiograph"] = ("FineTune, random-resized crop 0.7–1 + rotation 10° + brightness/contrast 0.2 + gamma 0.8–1.25, no flips",
                 (l, q) => l.FineTune(Short(new FineTuneOptions(), q)).Augment(new AugmentationPipeline(new RandomResizedCrop(0.7, 1.0), new Rotation(10),
                     new Brightness(0.2), new Contrast(0.2), new Gamma(0.8, 1.25)))),
+            ["tta"] = ("FineTune, test-time augmentation: plain image + 4 Augmentations.Light views averaged (threshold chosen on them)",
+                (l, q) => l.FineTune(Short(new FineTuneOptions(), q)).WithTestTimeAugmentation(4)),
             ["unfreeze-8"] = ("FineTune, last 8 blocks", (l, q) => l.FineTune(Short(new FineTuneOptions { UnfreezeLastBlocks = 8 }, q))),
             ["epochs-5"] = ("FineTune, 1 head + 5 epochs", (l, q) => l.FineTune(Short(new FineTuneOptions { Epochs = 5 }, q))),
             ["epochs-20"] = ("FineTune, 1 head + 20 epochs", (l, q) => l.FineTune(Short(new FineTuneOptions { Epochs = 20 }, q))),

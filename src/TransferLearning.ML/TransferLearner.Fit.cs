@@ -63,7 +63,7 @@ public sealed partial class TransferLearner
         RunOutcome outcome = Train(recipe, context, progress, cancellationToken);
         TimeSpan trained = clock.Elapsed;
         var manifest = Manifest(s, recipe, splits, preprocessing, outcome.InputName, configuration);
-        var evaluation = FinalEvaluation.Run(context, outcome.ClassifierOnnx, manifest, s.Threshold, s.BootstrapSamples, cancellationToken);
+        var evaluation = FinalEvaluation.Run(context, outcome.ClassifierOnnx, manifest, s.Threshold, s.BootstrapSamples, cancellationToken, s.TestTimeAugmentation);
         return new RecipeRun(recipe, context, outcome, evaluation, configuration, trained);
     }
 
@@ -277,6 +277,7 @@ public sealed partial class TransferLearner
             ["threads"] = s.Threads.ToString(CultureInfo.InvariantCulture),
             ["threshold"] = s.Threshold.ToString(),
         };
+        if (s.TestTimeAugmentation is { } tta) d["tta"] = tta.ToString();
         foreach (var (name, value) in OptionsDescription.Flatten(recipe)) d[name] = value;
         d["head"] = Describe(s.Head ?? recipe.Head);
         return d;

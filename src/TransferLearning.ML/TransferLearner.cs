@@ -195,6 +195,20 @@ public sealed partial class TransferLearner
         return new(_settings with { Loading = options });
     }
 
+    /// <summary>
+    /// Test-time augmentation in the final evaluation: every validation and test image is scored as the mean
+    /// probabilities of the plain image and <paramref name="views"/> seeded augmented views, and a two-class threshold
+    /// is chosen on those averaged validation scores. Training is unchanged. To reproduce the scores when predicting,
+    /// pass the same views to <see cref="Models.TransferModel.Predict(string, Models.PredictionOptions)"/> or
+    /// <see cref="Evaluation.EvaluationOptions.TtaViews"/>; the run's configuration records them (<c>tta</c>).
+    /// </summary>
+    /// <param name="views">Augmented views per image, at least 1 (0 turns it off).</param>
+    /// <param name="augmentation">The views' augmentation; default <see cref="Augmentations.Light"/> (no flips: safe for chest X-rays).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="views"/> is negative.</exception>
+    public TransferLearner WithTestTimeAugmentation(int views, AugmentationPipeline? augmentation = null) => views >= 0
+        ? new(_settings with { TestTimeAugmentation = views == 0 ? null : new TestTimeAugmentation(views, augmentation) })
+        : throw new ArgumentOutOfRangeException(nameof(views), views, "Use 0 (no test-time augmentation) or more views, e.g. 4.");
+
     /// <summary>Bootstrap resamples for the 95 % confidence intervals of the final metrics. Default: 1000; 0 turns them off.</summary>
     public TransferLearner WithBootstrap(int samples) => samples >= 0
         ? new(_settings with { BootstrapSamples = samples })
@@ -221,5 +235,6 @@ public sealed partial class TransferLearner
         public ThresholdPolicy Threshold { get; init; } = ThresholdPolicy.Default;
         public ImageLoadingOptions Loading { get; init; } = new();
         public int BootstrapSamples { get; init; } = 1000;
+        public TestTimeAugmentation? TestTimeAugmentation { get; init; }
     }
 }

@@ -19,7 +19,7 @@ internal sealed record FinalEvaluation(
     TimeSpan Elapsed)
 {
     public static FinalEvaluation Run(RunContext context, byte[] classifierOnnx, ModelManifest manifest, ThresholdPolicy policy,
-        int bootstrapSamples, CancellationToken cancellationToken)
+        int bootstrapSamples, CancellationToken cancellationToken, TestTimeAugmentation? tta = null)
     {
         var clock = Stopwatch.StartNew();
         var splits = context.Splits;
@@ -31,14 +31,14 @@ internal sealed record FinalEvaluation(
         var loader = context.LoaderOptions(batchSize: 32) with { DecodedCacheBytes = 0 };
         var skips = context.SkipUnreadableImages ? new List<SkippedFile>() : null;
 
-        ScoredSplit? validation = Score(draft, splits.Validation, loader, skips, cancellationToken);
+        ScoredSplit? validation = Score(draft, splits.Validation, loader, skips, tta, context.Seed, cancellationToken);
         double? threshold = manifest.DecisionThreshold;
         if (classNames.Count == 2 && validation is not null)
             threshold = policy.Choose(validation.LabelArray, PositiveScores(validation));
         var metricsOptions = new MetricsOptions { Threshold = threshold ?? 0.5, BootstrapSamples = bootstrapSamples, Seed = context.Seed };
         // (with every image of a split skipped as unreadable there is nothing to score: its metrics stay null)
         ClassificationMetrics? validationMetrics = Compute(validation, classNames, metricsOptions);
-        ScoredSplit? test = Score(draft, splits.Test, loader, skips, cancellationToken);
+        ScoredSplit? test = Score(draft, splits.Test, loader, skips, tta, context.Seed, cancellationToken);
         if (skips is not null) foreach (var file in skips) context.Skipped.Add(file);
         ClassificationMetrics? testMetrics = Compute(test, classNames, metricsOptions);
 
@@ -61,9 +61,20 @@ internal sealed record FinalEvaluation(
     }
 
     private static ScoredSplit? Score(TransferModel model, ImageDataset split, BatchLoaderOptions loader, List<SkippedFile>? skips,
-        CancellationToken cancellationToken)
+        TestTimeAugmentation? tta, int seed, CancellationToken cancellationToken)
     {
         if (split.Count == 0) return null;
+        if (tta is { Views: > 0 } views)
+        {
+            // the plain image and the views, averaged (ModelEvaluator's test-time augmentation, seeded by the run)
+            var options = new Evaluation.EvaluationOptions
+            {
+                TtaViews = views.Views, Augmentation = views.Augmentation, Seed = seed, BootstrapSamples = 0,
+                SkipUnreadableImages = skips is not null, BatchSize = loader.BatchSize,
+            };
+            var (l, p, i) = Evaluation.ModelEvaluator.Score(model, split, options, skips, cancellationToken);
+            return new ScoredSplit(l, p, i);
+        }
         var (labels, probabilities, indices) = model.PredictProbabilities(split, cancellationToken: cancellationToken,
             skipUnreadable: skips, loaderOptions: loader);
         return new ScoredSplit(labels, probabilities, indices);
