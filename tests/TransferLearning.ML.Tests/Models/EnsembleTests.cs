@@ -151,6 +151,24 @@ public sealed class EnsembleTests(EnsembleFixture fixture) : IClassFixture<Ensem
         Assert.Equal(metrics.RocAuc, youden.ValidationScores.RocAuc!.Value, 1e-9);
     }
 
+    [SharedFact(Needs, EnsembleFixture.PneumoniaMnist)]
+    public void ML_NET_serves_the_ensemble_like_a_single_model()
+    {
+        using var ensemble = TransferModel.Ensemble([fixture.MobileNet, fixture.ResNet]);
+        var mlContext = new Microsoft.ML.MLContext(seed: 1);
+        var rows = fixture.Images.Select(path => new MLNet.MLNetTrainerTests.BytesRow { Image = File.ReadAllBytes(path) }).ToArray();
+        var data = mlContext.Data.LoadFromEnumerable(rows);
+        var scorer = ML.MLNet.MLNetScoringPipeline.Create(mlContext, ensemble, "Image", isBytes: true).Fit(data);
+        var scored = mlContext.Data.CreateEnumerable<MLNet.MLNetTrainerTests.BytesScored>(scorer.Transform(data), reuseRowObject: false).ToList();
+        Assert.Equal(rows.Length, scored.Count);
+        foreach (var row in scored)
+        {
+            var expected = ensemble.Predict(row.Image).Probabilities;
+            Assert.Equal(expected.Count, row.Score.Length);
+            for (int k = 0; k < expected.Count; k++) Assert.Equal(expected[k], row.Score[k], 1e-5f);
+        }
+    }
+
     [OnnxCheckerFact(Needs, EnsembleFixture.PneumoniaMnist)]
     public void The_exported_ensemble_passes_the_onnx_checker()
     {
