@@ -1,7 +1,7 @@
 // One command for speed, memory and accuracy against the peers; see docs/benchmarks.md and bench/run.sh.
 //
 //   dotnet run -c Release --project bench/TransferLearning.ML.Bench -- [--quick] [--test-root DIR] [--datasets a,b]
-//       [--out bench] [--sections features,finetune,cache,loader,predict,accuracy,heads,levers] [--pytorch-script FILE]
+//       [--out bench] [--sections features,finetune,cache,loader,predict,accuracy,heads,ensemble,levers] [--pytorch-script FILE]
 //       [--max-per-class N] [--feature-cache DIR] [--folds N] [--levers a,b]
 //
 // Writes <out>/results.md and results.json (results-quick.* with --quick), rewritten after every section.
@@ -46,6 +46,7 @@ Section("predict", () =>
 Section("loader", () => LoaderMemorySection.Run(settings, report));
 Section("accuracy", () => AccuracySection.Run(settings, report));
 Section("heads", () => FeatureHeadSection.Run(settings, report));
+Section("ensemble", () => EnsembleSection.Run(settings, report));
 Section("levers", () => LeverSection.Run(settings, report));
 model?.Dispose();
 report.Write(complete: true);

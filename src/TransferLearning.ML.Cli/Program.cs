@@ -7,12 +7,13 @@ using var logging = LoggerFactory.Create(builder => builder
     .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
     .SetMinimumLevel(Environment.GetEnvironmentVariable("TL_LOG_LEVEL") is { } level && Enum.TryParse<LogLevel>(level, true, out var l) ? l : LogLevel.Warning));
 
-var root = new RootCommand("tl — transfer learning for medical images: train, evaluate, predict, export, report. " + ExitCodes.Help)
+var root = new RootCommand("tl — transfer learning for medical images: train, evaluate, predict, export, ensemble, report. " + ExitCodes.Help)
 {
     TrainCommand.Create(logging),
     EvaluateCommand.Create(),
     PredictCommand.Create(),
     ExportCommand.Create(),
+    EnsembleCommand.Create(),
     ReportCommand.Create(),
     BackbonesCommand.Create(),
     DoctorCommand.Create(),

@@ -21,7 +21,16 @@ internal sealed record ModelManifest
     public IReadOnlyDictionary<string, string> TrainingOptions { get; init; } = new Dictionary<string, string>();
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
     public DateTimeOffset CreatedUtc { get; init; } = DateTimeOffset.UtcNow;
+
+    /// <summary>For an ensemble (<see cref="TransferModel.Ensemble"/>): its members, in graph order; null for a single model.
+    /// Optional, so format 1 readers that do not know it still load the ensemble as one graph.</summary>
+    public IReadOnlyList<EnsembleMemberManifest>? Members { get; init; }
 }
+
+/// <summary>What an ensemble's manifest keeps of one member (its graph is inside the ensemble's graph).</summary>
+internal sealed record EnsembleMemberManifest(
+    string BackboneName, string BackboneSha256, string Mode, double Weight, PreprocessingManifest Preprocessing,
+    double? DecisionThreshold, string OnnxSha256, IReadOnlyDictionary<string, double> Metrics);
 
 /// <summary>The serialisable form of <see cref="ImagePreprocessing"/>.</summary>
 internal sealed record PreprocessingManifest(int Width, int Height, string ResizeMode, float[] Mean, float[] Std, string ChannelOrder, int Channels)

@@ -123,7 +123,8 @@ public sealed partial class TransferModel
     /// ExtractPixels cannot normalise per channel. Metadata: <c>tl.classNames</c> (JSON array),
     /// <c>tl.preprocessing</c> (JSON: size, resize mode, mean, std, channel order, channels), <c>tl.input</c> (the
     /// input contract in words), <c>tl.normalizationInGraph</c> (<c>true</c>/<c>false</c>),
-    /// <c>tl.decisionThreshold</c>, <c>tl.backbone</c>, <c>tl.mode</c>, <c>tl.libraryVersion</c>.
+    /// <c>tl.decisionThreshold</c>, <c>tl.backbone</c>, <c>tl.mode</c>, <c>tl.libraryVersion</c>, and for an
+    /// ensemble <c>tl.ensemble</c> (JSON: each member's backbone, SHA-256, mode, weight and own preprocessing).
     /// Written atomically.
     /// </summary>
     /// <param name="path">The .onnx file to write; missing folders are created.</param>
@@ -174,6 +175,11 @@ public sealed partial class TransferModel
         Meta("tl.backbone", $"{BackboneName} sha256:{BackboneSha256}");
         Meta("tl.mode", Manifest.Mode);
         Meta("tl.libraryVersion", LibraryVersion);
+        if (Manifest.Members is { } members)
+            Meta("tl.ensemble", JsonSerializer.Serialize(members.Select(m => new
+            {
+                backbone = m.BackboneName, sha256 = m.BackboneSha256, mode = m.Mode, weight = m.Weight, preprocessing = m.Preprocessing,
+            })));
         model.ProducerName = "TransferLearning.ML";
         model.ProducerVersion = LibraryVersion;
         // graphs of this version are already upgraded when trained; models saved by older versions are upgraded here
