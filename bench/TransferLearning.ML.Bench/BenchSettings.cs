@@ -9,7 +9,8 @@ internal sealed record BenchSettings
     public static readonly string[] AllDatasets = ["kermany-cxr", "kidney-ct", "pneumoniamnist", "retinamnist", "breastmnist"];
     public static readonly string[] AllSections = ["features", "finetune", "cache", "loader", "predict", "accuracy", "heads"];
 
-    /// <summary>Sections run only when named in <c>--sections</c>: <c>ensemble</c> (MobileNetV2 + ResNet18, EnsembleSection).</summary>
+    /// <summary>Sections run only when named in <c>--sections</c>: <c>ensemble</c> (MobileNetV2 + ResNet18, EnsembleSection) and
+    /// <c>levers</c> (recipe levers by cross-validation, LeverSection: hours on the larger sets).</summary>
     public static readonly string[] OptionalSections = ["ensemble", "levers"];
 
     public bool Quick { get; init; }
@@ -59,7 +60,8 @@ internal sealed record BenchSettings
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-            settings = args[i] switch
+            string option = args[i]; // Value() moves i on to the option's value
+            settings = option switch
             {
                 "--quick" => settings with { Quick = true },
                 "--test-root" => settings with { TestRoot = Path.GetFullPath(Value()) },
@@ -77,10 +79,10 @@ internal sealed record BenchSettings
                 "--folds" => settings with { Folds = int.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--levers" => settings with { Levers = List(Value()) },
                 "--decoded-cache-bytes" => settings with { DecodedCacheBytes = long.Parse(Value(), CultureInfo.InvariantCulture) },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --quick --test-root DIR --datasets a,b --sections " +
+                _ => throw new ArgumentException($"Unknown option {option}. Options: --quick --test-root DIR --datasets a,b --sections " +
                                                  $"{string.Join(',', AllSections.Concat(OptionalSections))} --out DIR --shared DIR --pytorch-script FILE --python PATH --threads N --max-per-class N --feature-cache DIR --memory-epochs N --decoded-cache-bytes N --folds N --levers a,b"),
             };
-            if (args[i] == "--shared") shared = settings.Shared;
+            if (option == "--shared") shared = settings.Shared;
         }
         foreach (string d in settings.Datasets)
             if (!AllDatasets.Contains(d)) throw new ArgumentException($"Unknown dataset '{d}'; known: {string.Join(", ", AllDatasets)}.");
