@@ -28,6 +28,21 @@ public sealed record AutoOptions
     public int ScratchMinimumImages { get; init; } = 5000;
 
     /// <summary>
+    /// How each candidate's trial is scored: 1 = trained on the training split, scored on the validation split;
+    /// k ≥ 2 = k-fold cross-validation over the training and validation images pooled (by patient where they carry
+    /// groups), scored by the mean of the folds' log-loss — k times the trials' cost, and a choice that depends less on
+    /// which images one small validation split happens to hold. null (the default): 3 folds when the training and
+    /// validation splits hold fewer than <see cref="SmallDataImages"/> images together, else 1.
+    /// </summary>
+    public int? TrialFolds { get; init; }
+
+    /// <summary>Below this many training + validation images, <see cref="TrialFolds"/> = null cross-validates the trials. Default: 1000.</summary>
+    public int SmallDataImages { get; init; } = 1000;
+
+    /// <summary>The folds each trial is scored on for a run with this many training + validation images (1: the validation split).</summary>
+    public int FoldsFor(int trainingAndValidationImages) => TrialFolds ?? (trainingAndValidationImages < SmallDataImages ? 3 : 1);
+
+    /// <summary>
     /// The default candidates: feature extraction, fine-tuning of the last 2 blocks, fine-tuning of the last 5
     /// blocks (each with its recipe's defaults otherwise), and training from scratch when the training split has at
     /// least <see cref="ScratchMinimumImages"/> images.
@@ -57,6 +72,8 @@ public sealed record AutoOptions
     internal void Validate()
     {
         if (TrialEpochs < 1) throw new ArgumentException($"AutoOptions.TrialEpochs must be at least 1 (was {TrialEpochs}).");
+        if (TrialFolds is < 1) throw new ArgumentException($"AutoOptions.TrialFolds must be 1 (the validation split), at least 2 (cross-validation) or null (was {TrialFolds}).");
+        if (SmallDataImages < 0) throw new ArgumentException($"AutoOptions.SmallDataImages cannot be negative (was {SmallDataImages}).");
         if (ScratchMinimumImages < 0) throw new ArgumentException($"AutoOptions.ScratchMinimumImages cannot be negative (was {ScratchMinimumImages}).");
         if (Candidates is { Count: 0 }) throw new ArgumentException("AutoOptions.Candidates is empty: give at least one recipe, or null for the defaults.");
         foreach (var candidate in Candidates ?? [])

@@ -38,6 +38,17 @@ public sealed partial class TransferLearner
                                         "give Split(validation: 0.15) (the default) rather than 0.");
         ImagePreprocessing preprocessing = s.Preprocessing ?? s.Backbone.Preprocessing;
         if (!s.Loading.SkipUnreadableImages) Preflight(new DatasetSplit(images.Subset([]), images, images.Subset([])), s.Loading, cancellationToken);
+        Func<DatasetSplit, TrainingRecipe> recipeFor = s.Auto is { } options
+            ? split => SelectRecipe(s, options, split, preprocessing, progress, cancellationToken).Chosen
+            : _ => s.Recipe;
+        return RunFolds(s, images, folds, preprocessing, recipeFor, progress, cancellationToken);
+    }
+
+    // the folds of CrossValidate: recipeFor gives each fold's recipe (Auto's choice on that fold's splits, or the recipe)
+    private static CrossValidationResult RunFolds(LearnerSettings s, ImageDataset images, int folds, ImagePreprocessing preprocessing,
+        Func<DatasetSplit, TrainingRecipe> recipeFor, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
 
         var position = new Dictionary<ImageSample, int>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < images.Count; i++) position[images.Samples[i]] = i;
@@ -74,8 +85,7 @@ public sealed partial class TransferLearner
                 }
                 s.Logger.LogInformation("Fold {Fold}/{Folds}: {Train} training, {Validation} validation, {HeldOut} held-out images",
                     f + 1, folds, split.Train.Count, split.Validation.Count, heldOut.Count);
-                AutoSelection? auto = s.Auto is { } options ? SelectRecipe(s, options, split, preprocessing, progress, cancellationToken) : null;
-                var run = RunRecipe(s, auto?.Chosen ?? s.Recipe, split, preprocessing, checkpointDirectory: null, progress, cancellationToken);
+                var run = RunRecipe(s, recipeFor(split), split, preprocessing, checkpointDirectory: null, progress, cancellationToken);
                 configuration ??= run.Configuration;
                 using (run.Evaluation.Model)
                 {

@@ -121,6 +121,26 @@ public sealed partial class TransferLearner
             var trial = options.Trial(candidate);
             s.Logger.LogInformation("Auto: trying {Recipe}", DescribeRecipe(candidate, trial));
             var trialClock = Stopwatch.StartNew();
+            int folds = options.FoldsFor(splits.Train.Count + splits.Validation.Count);
+            if (folds >= 2)
+            {
+                // small data: the trial's score is its mean over folds of the training and validation images pooled
+                var pooled = new ImageDataset(splits.Train.ClassNames, splits.Train.Samples.Concat(splits.Validation.Samples));
+                CrossValidationResult cv;
+                try
+                {
+                    cv = RunFolds(trialSettings with { Auto = null }, pooled, folds, preprocessing, _ => trial, progress, cancellationToken);
+                }
+                catch (ArgumentException e)
+                {
+                    s.Logger.LogInformation("Auto: {Recipe} left out: {Reason}", DescribeRecipe(candidate, trial), e.Message);
+                    trials.Add(new AutoTrial(candidate, DescribeRecipe(candidate, trial), candidate.Mode, null, null, null, trialClock.Elapsed, e.Message));
+                    continue;
+                }
+                trials.Add(new AutoTrial(candidate, DescribeRecipe(candidate, trial) + $", mean of {folds} folds", candidate.Mode, Finite(cv.LogLoss.Mean),
+                    Finite(cv.Accuracy.Mean), Finite(cv.BalancedAccuracy.Mean), trialClock.Elapsed));
+                continue;
+            }
             RecipeRun run;
             try
             {

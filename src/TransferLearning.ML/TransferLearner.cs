@@ -87,9 +87,11 @@ public sealed partial class TransferLearner
     /// <summary>
     /// Lets the validation split choose the recipe: each candidate of <paramref name="options"/> (default: feature
     /// extraction, fine-tuning of the last 2 and of the last 5 blocks, and from scratch on large sets) is trained
-    /// briefly and scored on validation, and the one with the lowest validation log-loss is trained in full.
-    /// <see cref="TrainingResult.Auto"/> lists the trials and the reason. Needs a validation split; the test split
-    /// is not looked at until the chosen recipe's final evaluation.
+    /// briefly and scored on validation, and the one with the lowest validation log-loss is trained in full. On small
+    /// data (under <see cref="AutoOptions.SmallDataImages"/> training + validation images) each trial is scored by
+    /// k-fold cross-validation over those images instead (<see cref="AutoOptions.TrialFolds"/>, by patient where the
+    /// images carry groups). <see cref="TrainingResult.Auto"/> lists the trials and the reason. Needs a validation
+    /// split; the test split is not looked at until the chosen recipe's final evaluation.
     /// </summary>
     /// <exception cref="ArgumentException">An option is out of range; the message names it.</exception>
     public TransferLearner Auto(AutoOptions? options = null)

@@ -65,6 +65,28 @@ public sealed class AutoTests : IDisposable
     }
 
     [Fact]
+    public void On_small_data_each_trial_is_scored_by_cross_validation_unless_one_split_is_asked_for()
+    {
+        var features = new FeatureExtractionOptions();
+        var learner = LoopFixtures.Learner(LoopFixtures.Backbone(_work));
+
+        // 36 training + validation images (< SmallDataImages): 3-fold cross-validation of the trial
+        var folded = learner.Auto(new AutoOptions { Candidates = [features] }).Fit().Auto!.Trials.Single();
+        var expected = learner.WithImages(new ML.Data.ImageDataset(["bright", "dark"],
+                LoopFixtures.Images(12, seed: 1, "train").Samples.Concat(LoopFixtures.Images(6, seed: 2, "validation").Samples)))
+            .ExtractFeatures(features).CrossValidate(3);
+        Assert.Contains("mean of 3 folds", folded.Description);
+        Assert.Equal(expected.LogLoss.Mean, folded.ValidationLogLoss!.Value, 9);
+
+        // TrialFolds = 1: the single validation split, whose score is the plain run's
+        var single = learner.Auto(new AutoOptions { Candidates = [features], TrialFolds = 1 }).Fit();
+        Assert.DoesNotContain("folds", single.Auto!.Trials.Single().Description);
+        var plain = learner.ExtractFeatures(features).WithBootstrap(0).Fit();
+        Assert.Equal(plain.ValidationMetrics!.LogLoss, single.Auto.Trials.Single().ValidationLogLoss!.Value, 9);
+        Assert.Contains("TrialFolds", Assert.Throws<ArgumentException>(() => learner.Auto(new AutoOptions { TrialFolds = 0 })).Message);
+    }
+
+    [Fact]
     public void Without_validation_images_auto_refuses_and_says_what_to_do()
     {
         var backbone = LoopFixtures.Backbone(_work);
