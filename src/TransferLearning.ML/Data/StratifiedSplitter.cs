@@ -117,6 +117,17 @@ internal static class StratifiedSplitter
             for (int c = 0; c < classes; c++) counts[best, c] += groupCounts[c];
             foreach (int i in members) part[i] = best;
         }
+        // few, large groups can leave a small part (a 15 % validation split) without any: a part that should have
+        // images takes the smallest group of the part with the most, as long as that part keeps one
+        var groupOf = ordered.ToList();
+        for (int p = 0; p < fractions.Length; p++)
+        {
+            if (fractions[p] <= 0 || groupOf.Any(g => part[g[0]] == p)) continue;
+            int largest = Enumerable.Range(0, fractions.Length).MaxBy(q => groupOf.Where(g => part[g[0]] == q).Sum(g => g.Count));
+            var donors = groupOf.Where(g => part[g[0]] == largest).ToList();
+            if (donors.Count < 2) continue;
+            foreach (int i in donors.Last()) part[i] = p;   // ordered largest first: the last is a smallest one
+        }
         return part;
     }
 }

@@ -61,6 +61,20 @@ public sealed class SplitTests
     }
 
     [Fact]
+    public void Few_large_groups_still_give_a_small_part_one_group()
+    {
+        // 6 patients of 3 images: a 15 % validation share is 2.7 images, less than one group; the closest-to-target
+        // assignment alone would leave the validation split empty
+        var images = SyntheticDatasets.Imbalanced([9, 9]);
+        var grouped = new ImageDataset(images.ClassNames, images.Samples.Select((s, i) => s with { Group = $"p{i / 3}" }));
+        DatasetSplit split = grouped.Split(0.15, 0, seed: 42);
+        Assert.Equal(3, split.Validation.Count);
+        Assert.Equal(15, split.Train.Count);
+        Assert.Empty(split.Train.Samples.Select(s => s.Group).Intersect(split.Validation.Samples.Select(s => s.Group)));
+        Assert.Equal(0, split.Test.Count);
+    }
+
+    [Fact]
     public void Group_split_stratifies_approximately()
     {
         ImageDataset dataset = GroupedDataset(out int[] counts);
