@@ -52,12 +52,18 @@ internal static class TrainCommand
             Description = "Before training the model: estimate the recipe by k-fold cross-validation on --train (by patient where " +
                           "--group-pattern finds patients), printed and written to crossvalidation.json. Costs k more trainings. E.g. 5.",
         };
+        var tta = new Option<int>("--tta")
+        {
+            Description = "Test-time augmentation of the final evaluation: score each validation and test image as the mean of the plain " +
+                          "image and N light augmented views (the threshold is chosen on them). Default 0 (off).",
+            DefaultValueFactory = _ => 0,
+        };
         var imageSize = new Option<int?>("--image-size") { Description = "Input side in pixels (e.g. 64 for 28×28 MedMNIST images). Default: the backbone's own (224 for most)." };
 
         var command = new Command("train", "Train a classifier on folder-per-class images; writes model.tlmodel, report.html, metrics.json and history.csv.")
         {
             train, validation, test, mode, headKind, output, epochs, unfreeze, batch, learningRate, headLearningRate, augment, validationFraction,
-            maxPerClass, classes, threshold, seed, threads, checkpoints, skipUnreadable, maxMegapixels, imageSize, groupPattern, folds,
+            maxPerClass, classes, threshold, seed, threads, checkpoints, skipUnreadable, maxMegapixels, imageSize, groupPattern, folds, tta,
         };
         backbone.AddTo(command);
         command.SetAction((parse, cancellationToken) => Task.FromResult(CommandRunner.Run(token =>
@@ -95,6 +101,9 @@ internal static class TrainCommand
                 learner = learner.WithSplits(split.Train, split.Validation, testSet);
             }
             else learner = learner.WithSplits(trainSet, validationSet, testSet);
+            if (parse.GetValue(tta) is int views and not 0)
+                learner = views > 0 ? learner.WithTestTimeAugmentation(views)
+                    : throw new ArgumentException($"--tta {views}: give the number of augmented views, e.g. 4, or 0 for none.");
             if (parse.GetValue(checkpoints) is { } checkpointDirectory) learner = learner.WithCheckpoints(checkpointDirectory);
             if (parse.GetValue(imageSize) is int side)
                 learner = learner.WithPreprocessing(model.Preprocessing with { Width = side, Height = side });

@@ -44,5 +44,21 @@ public sealed class TestTimeAugmentationTests : IDisposable
         Assert.Contains("views", Assert.Throws<ArgumentOutOfRangeException>(() => learner.WithTestTimeAugmentation(-1)).Message);
     }
 
+    [Fact]
+    public void Tl_train_tta_records_the_views_and_refuses_a_negative_count()
+    {
+        string weights = LoopFixtures.Backbone(_work).Model.FilePath!;
+        string train = LoopFixtures.WriteImages(_work.File("train"), perClass: 12, seed: 1);
+        var run = TlRunner.Run("train", "--train", train, "--weights", weights, "--mode", "features", "--tta", "2",
+            "--augment", "none", "--threads", "1", "--out", _work.File("run"));
+        Assert.True(run.Exit == 0, run.Error + run.Output);
+        using var model = ML.Models.TransferModel.Load(Path.Combine(_work.File("run"), "model.tlmodel"));
+        Assert.StartsWith("2 views of", model.TrainingOptions["tta"]);
+
+        var bad = TlRunner.Run("train", "--train", train, "--weights", weights, "--tta", "-1", "--out", _work.File("bad"));
+        Assert.NotEqual(0, bad.Exit);
+        Assert.Contains("--tta -1", bad.Error);
+    }
+
     public void Dispose() => _work.Dispose();
 }
