@@ -35,6 +35,9 @@ internal sealed record BenchSettings
     /// <summary>Section <c>loader</c>: the peak-memory run's <c>ImageLoadingOptions.DecodedCacheBytes</c>. Default: the learner's default (0).</summary>
     public long? DecodedCacheBytes { get; init; }
 
+    /// <summary>Section <c>finetune</c>: also time the pipelined split with (libtorch, ONNX Runtime) threads (1, 1), (2, 1), (1, 2).</summary>
+    public bool PipelineSweep { get; init; }
+
     /// <summary>When set, the process is a child that only runs the fine-tune whose peak memory is measured.</summary>
     public string? MemoryChild { get; init; }
 
@@ -53,6 +56,7 @@ internal sealed record BenchSettings
             settings = args[i] switch
             {
                 "--quick" => settings with { Quick = true },
+                "--pipeline-sweep" => settings with { PipelineSweep = true },
                 "--test-root" => settings with { TestRoot = Path.GetFullPath(Value()) },
                 "--datasets" => settings with { Datasets = List(Value()) },
                 "--sections" => settings with { Sections = List(Value()) },
@@ -67,7 +71,7 @@ internal sealed record BenchSettings
                 "--memory-epochs" => settings with { MemoryEpochs = int.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--decoded-cache-bytes" => settings with { DecodedCacheBytes = long.Parse(Value(), CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --quick --test-root DIR --datasets a,b --sections " +
-                                                 $"{string.Join(',', AllSections)} --out DIR --shared DIR --pytorch-script FILE --python PATH --threads N --max-per-class N --feature-cache DIR --memory-epochs N --decoded-cache-bytes N"),
+                                                 $"{string.Join(',', AllSections)} --out DIR --shared DIR --pytorch-script FILE --python PATH --threads N --max-per-class N --feature-cache DIR --memory-epochs N --decoded-cache-bytes N --pipeline-sweep"),
             };
             if (args[i] == "--shared") shared = settings.Shared;
         }

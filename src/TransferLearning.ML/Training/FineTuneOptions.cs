@@ -91,6 +91,19 @@ public sealed record FineTuneOptions : TrainingRecipe
     /// </summary>
     public long FrozenOutputCacheBytes { get; init; } = 1L << 30;
 
+    /// <summary>
+    /// With split execution (<see cref="FrozenBlocksInOnnxRuntime"/>), whether the frozen blocks of the next batch
+    /// (and the loader) run on their own thread while the trainable part of the current batch trains, one batch
+    /// ahead at most, in the training pass and in validation. Each batch is computed as without it: the results are
+    /// the unpipelined ones up to the float rounding that a different thread count gives. Epochs that read a filled
+    /// <see cref="FrozenOutputCacheBytes"/> cache run no frozen block and are not pipelined. Default: true.
+    /// </summary>
+    public bool PipelineFrozenBlocks { get; init; } = true;
+
+    /// <summary>Threads of the pipelined epochs: libtorch's for the trainable part (set for the training pass, then
+    /// restored) and ONNX Runtime's for the frozen prefix; null keeps the run's thread count for both.</summary>
+    internal (int Torch, int Onnx)? PipelineThreads { get; init; }
+
     /// <exception cref="ArgumentException">An option is out of range; the message names it and says what to change.</exception>
     internal override void Validate()
     {

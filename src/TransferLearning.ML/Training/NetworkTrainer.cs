@@ -86,6 +86,9 @@ internal sealed class NetworkTrainer
             // their output kept after the first epoch where every epoch sees the same pixels
             using FrozenPrefix? prefix = _prefixFor?.Invoke(_network.Backbone.Blocks.Count - unfrozen, phase.Name);
             _network.Prefix = prefix;
+            if (prefix is not null && _options.PipelineFrozenBlocks)
+                _logger.LogInformation("Phase {Phase}: the frozen blocks run one batch ahead on their own thread (pipelined){Threads}", phase.Name,
+                    _options.PipelineThreads is { } split ? $", {split.Torch} libtorch and {split.Onnx} ONNX Runtime threads" : "");
             var (trainCache, validationCache) = Caches(prefix, phase.Name);
             var plan = new EpochPlan(phase, totalEpochs, _data.TrainBatches, optimizer, groups, classWeights, trainCache, validationCache);
             try
@@ -185,20 +188,59 @@ internal sealed class NetworkTrainer
     {
         _network.train();
         var trainable = plan.Groups.SelectMany(g => g.Parameters).ToList();
-        int stepsPerEpoch = plan.StepsPerEpoch;
         double lossSum = 0;
         long correct = 0, seen = 0;
-        int batchNumber = 0, totalSteps = stepsPerEpoch * plan.Phase.Epochs;
         var epochClock = Stopwatch.StartNew();
-        // each batch's logits and labels, made in the step's dispose scope: from the images, or from the cached prefix output
-        IEnumerable<(Func<(Tensor Logits, Tensor Labels)> Forward, int Count)> batches = plan.TrainCache is { } cache
-            ? cache.Epoch(_data.TrainLoader, epoch, cancellationToken).Select(item => (new Func<(Tensor, Tensor)>(() =>
-                (_network.ForwardFromBoundary(cache.BoundaryOf(item, _network.Prefix!)), tensor(cache.LabelsOf(item), ScalarType.Int64))), item.Count))
-            : _data.TrainLoader.ReadEpoch(epoch, cancellationToken).Select(batch => (new Func<(Tensor, Tensor)>(() =>
+        // each batch's logits and labels, made in the step's dispose scope: from the images, from the cached prefix
+        // output, or from the boundary that the pipelined prefix computed ahead on its own thread
+        IEnumerable<(Func<(Tensor Logits, Tensor Labels)> Forward, int Count)> batches;
+        var pipelined = Pipelined(plan.TrainCache, epoch, cancellationToken);
+        if (pipelined is not null)
+            batches = pipelined.Select(item => (new Func<(Tensor, Tensor)>(() =>
+                (_network.ForwardFromBoundary(item.Take()), tensor(item.Labels, ScalarType.Int64))), item.Count));
+        else if (plan.TrainCache is { } cache)
+            batches = cache.Epoch(_data.TrainLoader, epoch, cancellationToken).Select(item => (new Func<(Tensor, Tensor)>(() =>
+                (_network.ForwardFromBoundary(cache.BoundaryOf(item, _network.Prefix!)), tensor(cache.LabelsOf(item), ScalarType.Int64))), item.Count));
+        else
+            batches = _data.TrainLoader.ReadEpoch(epoch, cancellationToken).Select(batch => (new Func<(Tensor, Tensor)>(() =>
             {
                 var (images, labels) = BatchTensors.From(batch);
                 return (_network.forward(images), labels);
             }), batch.Count));
+        int threads = get_num_threads();
+        if (pipelined is not null && _options.PipelineThreads is { } split) set_num_threads(split.Torch);
+        try
+        {
+            TrainBatches(plan, batches, trainable, phaseEpoch, epoch, plateauFactor, progress, cancellationToken,
+                ref lossSum, ref correct, ref seen, epochClock);
+        }
+        finally
+        {
+            if (get_num_threads() != threads) set_num_threads(threads);
+        }
+        return seen == 0 ? (double.NaN, double.NaN, 0) : (lossSum / seen, (double)correct / seen, (int)seen);
+    }
+
+    /// <summary>
+    /// The epoch's batches with the frozen prefix pipelined (<see cref="FineTuneOptions.PipelineFrozenBlocks"/>):
+    /// the uncached split path and the pass that fills a prefix cache; null where the epoch is not pipelined.
+    /// </summary>
+    private IEnumerable<PrefixPipeline.Item>? Pipelined(PrefixCache? cache, int epoch, CancellationToken cancellationToken)
+    {
+        if (_network.Prefix is not { } prefix || !_options.PipelineFrozenBlocks) return null;
+        if (cache is null) return PrefixPipeline.Run(_data.TrainLoader.ReadEpoch(epoch, cancellationToken), prefix, PipelineDepth, null, cancellationToken);
+        return cache.IsComplete ? null : cache.FirstPassPipelined(_data.TrainLoader, epoch, prefix, PipelineDepth, cancellationToken);
+    }
+
+    // batches the prefix may run ahead of the step: one in the queue, one being computed
+    private const int PipelineDepth = 1;
+
+    private void TrainBatches(EpochPlan plan, IEnumerable<(Func<(Tensor Logits, Tensor Labels)> Forward, int Count)> batches, List<Parameter> trainable,
+        int phaseEpoch, int epoch, double plateauFactor, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken,
+        ref double lossSum, ref long correct, ref long seen, Stopwatch epochClock)
+    {
+        int stepsPerEpoch = plan.StepsPerEpoch;
+        int batchNumber = 0, totalSteps = stepsPerEpoch * plan.Phase.Epochs;
         foreach (var batch in batches)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -222,13 +264,19 @@ internal sealed class NetworkTrainer
             progress?.Report(new TrainingProgress(plan.Phase.Name, epoch, plan.TotalEpochs, batchNumber, stepsPerEpoch, lossSum / seen,
                 imagesPerSecond, TimeSpan.FromSeconds((stepsPerEpoch - batchNumber + (plan.TotalEpochs - epoch) * stepsPerEpoch) * batch.Count / Math.Max(1e-9, imagesPerSecond)), null));
         }
-        return seen == 0 ? (double.NaN, double.NaN, 0) : (lossSum / seen, (double)correct / seen, (int)seen);
     }
 
     private ValidationResult Validate(PrefixCache? cache, CancellationToken cancellationToken)
     {
         NetworkPredictions predictions;
-        if (cache is null)
+        if (cache is null && _network.Prefix is { } prefix && _options.PipelineFrozenBlocks)
+        {
+            _network.eval();
+            var batches = PrefixPipeline.Run(_data.ValidationLoader!.ReadEpoch(0, cancellationToken), prefix, PipelineDepth, null, cancellationToken)
+                .Select(item => new NetworkPredictions.Batch(() => _network.ForwardFromBoundary(item.Take()), item.Labels, item.Samples, item.Count));
+            predictions = NetworkPredictions.Collect(batches, _data.ClassNames.Count, _data.ValidationCount, cancellationToken);
+        }
+        else if (cache is null)
             predictions = NetworkPredictions.Run(_network, _data.ValidationLoader!, _data.ClassNames.Count, _data.ValidationCount, cancellationToken);
         else
         {

@@ -70,6 +70,35 @@ internal sealed class PrefixCache
         }
     }
 
+    /// <summary>Whether one pass has filled the cache (the later epochs read no image).</summary>
+    public bool IsComplete => _complete;
+
+    /// <summary>
+    /// The first pass with the prefix pipelined (<see cref="PrefixPipeline"/>): each batch's boundary is kept as the
+    /// producer computes it, and the cache is complete once the pass has run to its end.
+    /// </summary>
+    public IEnumerable<PrefixPipeline.Item> FirstPassPipelined(ImageBatchLoader loader, int epoch, FrozenPrefix prefix, int depth,
+        CancellationToken cancellationToken)
+    {
+        if (_complete) throw new InvalidOperationException("The prefix cache is filled already.");
+        foreach (var item in PrefixPipeline.Run(loader.ReadEpoch(epoch, cancellationToken), prefix, depth, Keep, cancellationToken))
+            yield return item;
+        _complete = true;
+    }
+
+    // one computed batch into the cache
+    private void Keep(ImageBatch batch, Tensor computed)
+    {
+        ReadOnlySpan<float> rows = MemoryMarshal.Cast<byte, float>(computed.bytes);
+        for (int i = 0; i < batch.Count; i++)
+        {
+            int sample = batch.SampleIndices[i];
+            rows.Slice(i * _perImage, _perImage).CopyTo(_values.AsSpan(sample * _perImage, _perImage));
+            _labels[sample] = batch.Labels[i];
+            _filled[sample] = true;
+        }
+    }
+
     /// <summary>
     /// The batch's boundary tensor (in the caller's dispose scope): computed by <paramref name="prefix"/> and kept on
     /// the first pass, copied from the cache afterwards (one copy, into libtorch memory).
@@ -81,14 +110,7 @@ internal sealed class PrefixCache
             var (images, _) = BatchTensors.From(batch);
             Tensor computed;
             using (no_grad()) computed = prefix.Run(images);
-            ReadOnlySpan<float> rows = MemoryMarshal.Cast<byte, float>(computed.bytes);
-            for (int i = 0; i < batch.Count; i++)
-            {
-                int sample = batch.SampleIndices[i];
-                rows.Slice(i * _perImage, _perImage).CopyTo(_values.AsSpan(sample * _perImage, _perImage));
-                _labels[sample] = batch.Labels[i];
-                _filled[sample] = true;
-            }
+            Keep(batch, computed);
             return computed;
         }
         Tensor boundary = empty([item.Count, .. _shape], ScalarType.Float32);
