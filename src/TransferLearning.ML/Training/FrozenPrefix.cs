@@ -93,11 +93,11 @@ internal sealed class FrozenPrefix : IDisposable
     /// scope, if any.</summary>
     public Tensor Run(ReadOnlySpan<float> images, int count)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
         Tensor output = empty([count, .. _boundaryShape], ScalarType.Float32);
         try
         {
-            _session.Extract(images, count, MemoryMarshal.Cast<byte, float>(output.bytes));
+            if (count > 0) _session.Extract(images, count, MemoryMarshal.Cast<byte, float>(output.bytes));
         }
         catch
         {

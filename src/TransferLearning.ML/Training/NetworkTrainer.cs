@@ -130,24 +130,38 @@ internal sealed class NetworkTrainer
     private (PrefixCache? Train, PrefixCache? Validation) Caches(FrozenPrefix? prefix, string phase)
     {
         if (prefix is null || _options.FrozenOutputCacheBytes == 0) return (null, null);
-        if (_data.TrainLoader.Options.Augmentation is { IsEmpty: false })
+        // augmented training images differ every epoch: kept only as K views (CachedAugmentedViews), reused in turn
+        int views = 1;
+        bool augmented = _data.TrainLoader.Options.Augmentation is { IsEmpty: false };
+        if (augmented)
         {
-            _logger.LogInformation("Phase {Phase}: the frozen blocks' output is not cached: the training images are augmented", phase);
-            return (null, null);
+            if (_options.CachedAugmentedViews == 0)
+            {
+                _logger.LogInformation("Phase {Phase}: the frozen blocks' output is not cached: the training images are augmented", phase);
+                return (null, null);
+            }
+            views = _options.CachedAugmentedViews;
         }
         long[] shape = prefix.BoundaryShape;
         int validation = _data.ValidationLoader is null ? 0 : _data.ValidationCount;
-        long bytes = PrefixCache.BytesFor(_data.TrainCount + validation, shape);
-        PrefixCache? train = bytes <= _options.FrozenOutputCacheBytes ? PrefixCache.TryCreate(_data.TrainLoader, _data.TrainCount, shape) : null;
+        long bytes = PrefixCache.BytesFor(_data.TrainCount, shape) * views + PrefixCache.BytesFor(validation, shape);
+        int images = _data.TrainCount * views + validation;
+        PrefixCache? train = bytes <= _options.FrozenOutputCacheBytes ? PrefixCache.TryCreate(_data.TrainLoader, _data.TrainCount, shape, views) : null;
         PrefixCache? validating = train is null || _data.ValidationLoader is null ? null : PrefixCache.TryCreate(_data.ValidationLoader, validation, shape);
         if (train is null || _data.ValidationLoader is not null && validating is null)
         {
-            _logger.LogInformation("Phase {Phase}: the frozen blocks' output is not cached: {Megabytes:F0} MB for {Images} images, above FrozenOutputCacheBytes ({Budget:F0} MB)",
-                phase, bytes / 1e6, _data.TrainCount + validation, _options.FrozenOutputCacheBytes / 1e6);
+            _logger.LogInformation("Phase {Phase}: the frozen blocks' output is not cached: {Megabytes:F0} MB for {Images} images{Views}, above FrozenOutputCacheBytes ({Budget:F0} MB)",
+                phase, bytes / 1e6, _data.TrainCount + validation, augmented ? $" ({views} augmented view(s) of each training image)" : "",
+                _options.FrozenOutputCacheBytes / 1e6);
             return (null, null);
         }
-        _logger.LogInformation("Phase {Phase}: the frozen blocks' output ('{Boundary}', [{Shape}] per image) is kept after the first epoch: {Megabytes:F0} MB for {Images} images",
-            phase, prefix.Boundary, string.Join(",", shape), bytes / 1e6, _data.TrainCount + validation);
+        if (augmented)
+            _logger.LogInformation("Phase {Phase}: the frozen blocks' output ('{Boundary}', [{Shape}] per image) of {Views} augmented view(s) of each training image is kept: " +
+                "the phase's first {Views} epoch(s) compute them, epoch e reuses view e mod {Views} after that (less augmentation diversity); {Megabytes:F0} MB for {Images} images",
+                phase, prefix.Boundary, string.Join(",", shape), views, views, views, bytes / 1e6, _data.TrainCount + validation);
+        else
+            _logger.LogInformation("Phase {Phase}: the frozen blocks' output ('{Boundary}', [{Shape}] per image) is kept after the first epoch: {Megabytes:F0} MB for {Images} images",
+                phase, prefix.Boundary, string.Join(",", shape), bytes / 1e6, images);
         return (train, validating);
     }
 
@@ -194,12 +208,13 @@ internal sealed class NetworkTrainer
         // each batch's logits and labels, made in the step's dispose scope: from the images, from the cached prefix
         // output, or from the boundary that the pipelined prefix computed ahead on its own thread
         IEnumerable<(Func<(Tensor Logits, Tensor Labels)> Forward, int Count)> batches;
-        var pipelined = Pipelined(plan.TrainCache, epoch, cancellationToken);
+        int view = plan.TrainCache?.ViewOf(phaseEpoch) ?? 0;
+        var pipelined = Pipelined(plan.TrainCache, epoch, view, cancellationToken);
         if (pipelined is not null)
             batches = pipelined.Select(item => (new Func<(Tensor, Tensor)>(() =>
                 (_network.ForwardFromBoundary(item.Take()), tensor(item.Labels, ScalarType.Int64))), item.Count));
         else if (plan.TrainCache is { } cache)
-            batches = cache.Epoch(_data.TrainLoader, epoch, cancellationToken).Select(item => (new Func<(Tensor, Tensor)>(() =>
+            batches = cache.Epoch(_data.TrainLoader, epoch, cancellationToken, view).Select(item => (new Func<(Tensor, Tensor)>(() =>
                 (_network.ForwardFromBoundary(cache.BoundaryOf(item, _network.Prefix!)), tensor(cache.LabelsOf(item), ScalarType.Int64))), item.Count));
         else
             batches = _data.TrainLoader.ReadEpoch(epoch, cancellationToken).Select(batch => (new Func<(Tensor, Tensor)>(() =>
@@ -225,11 +240,11 @@ internal sealed class NetworkTrainer
     /// The epoch's batches with the frozen prefix pipelined (<see cref="FineTuneOptions.PipelineFrozenBlocks"/>):
     /// the uncached split path and the pass that fills a prefix cache; null where the epoch is not pipelined.
     /// </summary>
-    private IEnumerable<PrefixPipeline.Item>? Pipelined(PrefixCache? cache, int epoch, CancellationToken cancellationToken)
+    private IEnumerable<PrefixPipeline.Item>? Pipelined(PrefixCache? cache, int epoch, int view, CancellationToken cancellationToken)
     {
         if (_network.Prefix is not { } prefix || !_options.PipelineFrozenBlocks) return null;
         if (cache is null) return PrefixPipeline.Run(_data.TrainLoader.ReadEpoch(epoch, cancellationToken), prefix, PipelineDepth, null, cancellationToken);
-        return cache.IsComplete ? null : cache.FirstPassPipelined(_data.TrainLoader, epoch, prefix, PipelineDepth, cancellationToken);
+        return cache.IsComplete(view) ? null : cache.FirstPassPipelined(_data.TrainLoader, epoch, prefix, PipelineDepth, cancellationToken, view);
     }
 
     // batches the prefix may run ahead of the step: one in the queue, one being computed
