@@ -35,7 +35,13 @@ internal sealed record BenchSettings
     /// <summary>Section <c>loader</c>: the peak-memory run's <c>ImageLoadingOptions.DecodedCacheBytes</c>. Default: the learner's default (0).</summary>
     public long? DecodedCacheBytes { get; init; }
 
-    /// <summary>Section <c>finetune</c>: also time the pipelined split with (libtorch, ONNX Runtime) threads (1, 1), (2, 1), (1, 2).</summary>
+    /// <summary>Section <c>finetune</c>: interleaved rounds of the MobileNetV2 peers. Default: 3 (1 with --quick).</summary>
+    public int? FineTuneRounds { get; init; }
+
+    /// <summary>Section <c>finetune</c>: the backbones timed, of mobilenetv2 (section 2), resnet18 and vgg16 (2b). Default: all.</summary>
+    public IReadOnlyList<string> FineTuneBackbones { get; init; } = ["mobilenetv2", "resnet18", "vgg16"];
+
+    /// <summary>Section <c>finetune</c>: also time the split with other (libtorch, ONNX Runtime) threads: pipelined (2, 2), (2, 1), (1, 2), unpipelined (1, 1).</summary>
     public bool PipelineSweep { get; init; }
 
     /// <summary>When set, the process is a child that only runs the fine-tune whose peak memory is measured.</summary>
@@ -57,6 +63,8 @@ internal sealed record BenchSettings
             {
                 "--quick" => settings with { Quick = true },
                 "--pipeline-sweep" => settings with { PipelineSweep = true },
+                "--finetune-rounds" => settings with { FineTuneRounds = int.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--finetune-backbones" => settings with { FineTuneBackbones = List(Value()) },
                 "--test-root" => settings with { TestRoot = Path.GetFullPath(Value()) },
                 "--datasets" => settings with { Datasets = List(Value()) },
                 "--sections" => settings with { Sections = List(Value()) },
@@ -71,7 +79,7 @@ internal sealed record BenchSettings
                 "--memory-epochs" => settings with { MemoryEpochs = int.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--decoded-cache-bytes" => settings with { DecodedCacheBytes = long.Parse(Value(), CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --quick --test-root DIR --datasets a,b --sections " +
-                                                 $"{string.Join(',', AllSections)} --out DIR --shared DIR --pytorch-script FILE --python PATH --threads N --max-per-class N --feature-cache DIR --memory-epochs N --decoded-cache-bytes N --pipeline-sweep"),
+                                                 $"{string.Join(',', AllSections)} --out DIR --shared DIR --pytorch-script FILE --python PATH --threads N --max-per-class N --feature-cache DIR --memory-epochs N --decoded-cache-bytes N --pipeline-sweep --finetune-rounds N --finetune-backbones a,b"),
             };
             if (args[i] == "--shared") shared = settings.Shared;
         }

@@ -22,13 +22,19 @@ internal static class FineTuneSection
 
     public static void Run(BenchSettings settings, BenchReport report)
     {
+        if (settings.FineTuneBackbones.Contains("mobilenetv2")) MobileNet(settings, report);
+        OtherBackbones(settings, report);
+    }
+
+    private static void MobileNet(BenchSettings settings, BenchReport report)
+    {
         var section = report.AddSection("2. Fine-tune step (images/s), MobileNetV2, last 5 blocks + head, AdamW, batch 32, 224×224",
             "peer", "what is timed", "img/s", "vs library");
         var backbone = Backbone.FromOnnx(settings.Model("mobilenetv2-imagenet.onnx"));
 
         // The machine is shared: interleave the .NET peers round by round and keep each one's best round.
         // "Same work" = the same images through the same loader; the in-memory loop shows the loader's share.
-        int rounds = settings.Quick ? 1 : 3;
+        int rounds = settings.FineTuneRounds ?? (settings.Quick ? 1 : 3);
         var train = ImageDataset.FromFolder(settings.Dataset("kermany-cxr", "train"),
             new ImageDatasetOptions { MaxImagesPerClass = settings.MaxPerClass ?? (settings.Quick ? 32 : 256), Seed = 1 });
         using var loader = new ImageBatchLoader(train, backbone.Preprocessing, new BatchLoaderOptions
@@ -53,8 +59,8 @@ internal static class FineTuneSection
             unpipelinedRounds.Add(Math.Round(u, 2));
             pipelineRatios.Add(Math.Round(l / u, 4));
             unpipelined = Math.Max(unpipelined, u);
-            // --pipeline-sweep: the thread split of the pipelined epochs (libtorch, ONNX Runtime); the default keeps both at --threads
-            foreach (Engine variant in settings.PipelineSweep ? [Engine.Pipelined11, Engine.Pipelined21, Engine.Pipelined12] : Array.Empty<Engine>())
+            // --pipeline-sweep: other (libtorch, ONNX Runtime) threads of the split epochs; the default pipelined run divides --threads
+            foreach (Engine variant in settings.PipelineSweep ? [Engine.Pipelined22, Engine.Pipelined21, Engine.Pipelined12, Engine.Unpipelined11] : Array.Empty<Engine>())
             {
                 double v = Library(settings, backbone, train, report, variant, out _);
                 Console.WriteLine($"round {round + 1}/{rounds}: {variant} {v:F1} img/s");
@@ -117,10 +123,13 @@ internal static class FineTuneSection
                     "of a batch, then its trainable part, one after the other), interleaved round by round; pipelined / not, same round: " +
                     string.Join(", ", pipelineRatios.Select(r => r!.GetValue<double>().ToString("F3", CultureInfo.InvariantCulture))), unpipelined, unpipelined / library);
         foreach (var (variant, list) in sweep)
-            section.Row($"library, split, {variant}", "pipelined with (libtorch, ONNX Runtime) threads " + variant switch
+            section.Row($"library, split, {variant}", variant switch
             {
-                Engine.Pipelined11 => "(1, 1)", Engine.Pipelined21 => "(2, 1)", _ => "(1, 2)",
-            } + " instead of both at --threads (--pipeline-sweep); rounds " + string.Join(", ", list.Select(v => v.ToString("F1", CultureInfo.InvariantCulture))),
+                Engine.Pipelined22 => "pipelined with (libtorch, ONNX Runtime) threads (2, 2)",
+                Engine.Pipelined21 => "pipelined with (libtorch, ONNX Runtime) threads (2, 1)",
+                Engine.Pipelined12 => "pipelined with (libtorch, ONNX Runtime) threads (1, 2)",
+                _ => "not pipelined, (libtorch, ONNX Runtime) threads (1, 1)",
+            } + " instead of the default (--pipeline-sweep; the default pipelined run divides --threads between the two, 2 → (1, 1)); rounds " + string.Join(", ", list.Select(v => v.ToString("F1", CultureInfo.InvariantCulture))),
                 list.Max(), list.Max() / library);
         section.Row("library, prefix cache on", "the same Fit with the default FrozenOutputCacheBytes (the frozen blocks' output " +
                     "kept after the first fine-tune epoch; one more epoch, timed: the epochs after the first). " + cachedWhat, cached, cached / library);
@@ -142,7 +151,6 @@ internal static class FineTuneSection
                      "speed does not depend on them. \"Last 5 blocks\" is the library's block partition for the library and the " +
                      "TorchSharp loop, and torchvision's last 5 `features` entries for PyTorch.");
         report.Write();
-        OtherBackbones(settings, report);
     }
 
     /// <summary>
@@ -154,8 +162,6 @@ internal static class FineTuneSection
     private static void OtherBackbones(BenchSettings settings, BenchReport report)
     {
         const int unfreeze = 2;
-        var section = report.AddSection("2b. Fine-tune step (images/s), ResNet18 and VGG16, last 2 blocks + head, AdamW, batch 32, 224×224",
-            "backbone", "peer", "what is timed", "img/s", "vs split");
         // VGG16 at 224×224 costs ~15.5 GMAC per image forward: few images and one round even in full mode
         var cases = new (string Key, string Arch, Func<Backbone> Load, int PerClass, int Rounds, int Repetitions, int Steps)[]
         {
@@ -163,8 +169,11 @@ internal static class FineTuneSection
                 settings.Quick ? 2 : 3, settings.Quick ? 2 : 4),
             ("vgg16", "vgg16", () => Backbone.FromArchitecture(settings.Model("architectures", "vgg16.onnx"), seed: 1), 40, 1, 2, 1),
         };
+        if (!cases.Any(c => settings.FineTuneBackbones.Contains(c.Key))) return;
+        var section = report.AddSection("2b. Fine-tune step (images/s), ResNet18 and VGG16, last 2 blocks + head, AdamW, batch 32, 224×224",
+            "backbone", "peer", "what is timed", "img/s", "vs split");
         if (settings.Quick) section.Note("vgg16 not run in quick mode (about 5 img/s here: minutes per peer).");
-        foreach (var c in cases.Where(c => !settings.Quick || c.Key != "vgg16"))
+        foreach (var c in cases.Where(c => settings.FineTuneBackbones.Contains(c.Key) && (!settings.Quick || c.Key != "vgg16")))
         {
             Backbone backbone;
             try
@@ -238,7 +247,7 @@ internal static class FineTuneSection
     }
 
     /// <summary>How the library's fine-tune runs: split execution without the prefix cache, with it, or all in TorchSharp.</summary>
-    private enum Engine { Split, Cached, AllTorchSharp, SplitUnpipelined, Pipelined11, Pipelined21, Pipelined12 }
+    private enum Engine { Split, Cached, AllTorchSharp, SplitUnpipelined, Pipelined22, Pipelined21, Pipelined12, Unpipelined11 }
 
     private static double Library(BenchSettings settings, Backbone backbone, ImageDataset train, BenchReport report, Engine engine, out string what) =>
         Library(settings, backbone, train, report, engine, "fineTune.", UnfrozenBlocks, "MobileNetV2", out what);
@@ -260,10 +269,10 @@ internal static class FineTuneSection
                 HeadEpochs = 1, Epochs = epochs, UnfreezeLastBlocks = unfreeze, BatchSize = Batch,
                 FrozenBlocksInOnnxRuntime = engine != Engine.AllTorchSharp,
                 FrozenOutputCacheBytes = engine == Engine.Cached ? new FineTuneOptions().FrozenOutputCacheBytes : 0,
-                PipelineFrozenBlocks = engine != Engine.SplitUnpipelined,
-                PipelineThreads = engine switch
+                PipelineFrozenBlocks = engine is not (Engine.SplitUnpipelined or Engine.Unpipelined11),
+                SplitThreads = engine switch
                 {
-                    Engine.Pipelined11 => (1, 1), Engine.Pipelined21 => (2, 1), Engine.Pipelined12 => (1, 2), _ => null,
+                    Engine.Pipelined22 => (2, 2), Engine.Pipelined21 => (2, 1), Engine.Pipelined12 => (1, 2), Engine.Unpipelined11 => (1, 1), _ => null,
                 },
             })
             .Fit();

@@ -109,15 +109,30 @@ public sealed record FineTuneOptions : TrainingRecipe
     /// <summary>
     /// With split execution (<see cref="FrozenBlocksInOnnxRuntime"/>), whether the frozen blocks of the next batch
     /// (and the loader) run on their own thread while the trainable part of the current batch trains, one batch
-    /// ahead at most, in the training pass and in validation. Each batch is computed as without it: the results are
-    /// the unpipelined ones up to the float rounding that a different thread count gives. Epochs that read a filled
+    /// ahead at most, in the training pass and in validation; the run's threads are divided between the two
+    /// (with 2 threads: 1 for libtorch, 1 for ONNX Runtime), which on a busy machine also keeps libtorch from waiting
+    /// on descheduled worker threads. Each batch is computed as without it: the results are the unpipelined ones up
+    /// to the float rounding that another thread count gives. Epochs that read a filled
     /// <see cref="FrozenOutputCacheBytes"/> cache run no frozen block and are not pipelined. Default: true.
     /// </summary>
     public bool PipelineFrozenBlocks { get; init; } = true;
 
-    /// <summary>Threads of the pipelined epochs: libtorch's for the trainable part (set for the training pass, then
-    /// restored) and ONNX Runtime's for the frozen prefix; null keeps the run's thread count for both.</summary>
-    internal (int Torch, int Onnx)? PipelineThreads { get; init; }
+    /// <summary>Threads of the split epochs that run the frozen prefix: libtorch's for the trainable part (set for the
+    /// pass, then restored) and ONNX Runtime's for the prefix; null: <see cref="SplitThreadsFor"/>'s default.</summary>
+    internal (int Torch, int Onnx)? SplitThreads { get; init; }
+
+    /// <summary>
+    /// The (libtorch, ONNX Runtime) threads of a split epoch that runs the prefix, for a run of
+    /// <paramref name="runThreads"/> threads: <see cref="SplitThreads"/> when set; pipelined, the run's threads
+    /// divided between the two engines, which run at the same time (2 → 1 and 1); unpipelined, all of them for each
+    /// engine in turn.
+    /// </summary>
+    internal (int Torch, int Onnx) SplitThreadsFor(int runThreads)
+    {
+        if (SplitThreads is { } split) return split;
+        int threads = Math.Max(1, runThreads);
+        return PipelineFrozenBlocks ? (Math.Max(1, threads - threads / 2), Math.Max(1, threads / 2)) : (threads, threads);
+    }
 
     /// <exception cref="ArgumentException">An option is out of range; the message names it and says what to change.</exception>
     internal override void Validate()

@@ -54,7 +54,7 @@ internal static class FineTuneRun
         // split execution: each phase's frozen blocks run in ONNX Runtime (never from scratch: nothing is frozen)
         Func<int, string, FrozenPrefix?>? prefixFor = options.FrozenBlocksInOnnxRuntime && !fromScratch
             ? (frozen, phase) => FrozenPrefix.TryCreate(featureGraph, module, frozen,
-                options.PipelineFrozenBlocks && options.PipelineThreads is { } split ? split.Onnx : context.Threads, phase, context.Logger)
+                options.SplitThreadsFor(context.Threads).Onnx, phase, context.Logger)
             : null;
         var trainer = new NetworkTrainer(network, data, options, context.Logger, prefixFor);
         NetworkRun run;

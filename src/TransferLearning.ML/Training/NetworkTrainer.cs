@@ -22,6 +22,7 @@ internal sealed class NetworkTrainer
     private readonly FineTuneOptions _options;
     private readonly ILogger _logger;
     private readonly Func<int, string, FrozenPrefix?>? _prefixFor;
+    private (int Torch, int Onnx) _splitThreads;
 
     // prefixFor, split execution: the frozen prefix for a phase with that many frozen blocks (and that name), or
     // null to run it all in TorchSharp; no function runs every phase all in TorchSharp
@@ -39,6 +40,7 @@ internal sealed class NetworkTrainer
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        _splitThreads = _options.SplitThreadsFor(get_num_threads());
         int totalEpochs = phases.Sum(p => p.Epochs);
         string? checkpointPath = checkpointDirectory is null ? null : Path.Combine(checkpointDirectory, TrainingCheckpoint.FileName);
         using var classWeights = _data.ClassWeights is null ? null : tensor(_data.ClassWeights);
@@ -87,8 +89,8 @@ internal sealed class NetworkTrainer
             using FrozenPrefix? prefix = _prefixFor?.Invoke(_network.Backbone.Blocks.Count - unfrozen, phase.Name);
             _network.Prefix = prefix;
             if (prefix is not null && _options.PipelineFrozenBlocks)
-                _logger.LogInformation("Phase {Phase}: the frozen blocks run one batch ahead on their own thread (pipelined){Threads}", phase.Name,
-                    _options.PipelineThreads is { } split ? $", {split.Torch} libtorch and {split.Onnx} ONNX Runtime threads" : "");
+                _logger.LogInformation("Phase {Phase}: the frozen blocks run one batch ahead on their own thread (pipelined), {Torch} libtorch and {Onnx} ONNX Runtime threads",
+                    phase.Name, _splitThreads.Torch, _splitThreads.Onnx);
             var (trainCache, validationCache) = Caches(prefix, phase.Name);
             var plan = new EpochPlan(phase, totalEpochs, _data.TrainBatches, optimizer, groups, classWeights, trainCache, validationCache);
             try
@@ -222,17 +224,11 @@ internal sealed class NetworkTrainer
                 var (images, labels) = BatchTensors.From(batch);
                 return (_network.forward(images), labels);
             }), batch.Count));
-        int threads = get_num_threads();
-        if (pipelined is not null && _options.PipelineThreads is { } split) set_num_threads(split.Torch);
-        try
-        {
+        // an epoch that runs the prefix: libtorch's share of the threads (pipelined, the two engines run at once)
+        bool runsPrefix = _network.Prefix is not null && (plan.TrainCache is not { } c || !c.IsComplete(view));
+        using (runsPrefix ? TorchThreads(_splitThreads.Torch) : null)
             TrainBatches(plan, batches, trainable, phaseEpoch, epoch, plateauFactor, progress, cancellationToken,
                 ref lossSum, ref correct, ref seen, epochClock);
-        }
-        finally
-        {
-            if (get_num_threads() != threads) set_num_threads(threads);
-        }
         return seen == 0 ? (double.NaN, double.NaN, 0) : (lossSum / seen, (double)correct / seen, (int)seen);
     }
 
@@ -245,6 +241,20 @@ internal sealed class NetworkTrainer
         if (_network.Prefix is not { } prefix || !_options.PipelineFrozenBlocks) return null;
         if (cache is null) return PrefixPipeline.Run(_data.TrainLoader.ReadEpoch(epoch, cancellationToken), prefix, PipelineDepth, null, cancellationToken);
         return cache.IsComplete(view) ? null : cache.FirstPassPipelined(_data.TrainLoader, epoch, prefix, PipelineDepth, cancellationToken, view);
+    }
+
+    /// <summary>libtorch's intra-op threads set to <paramref name="threads"/> until disposed (then the previous count).</summary>
+    private static IDisposable? TorchThreads(int threads)
+    {
+        int previous = get_num_threads();
+        if (previous == threads) return null;
+        set_num_threads(threads);
+        return new Restore(() => set_num_threads(previous));
+    }
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
     }
 
     // batches the prefix may run ahead of the step: one in the queue, one being computed
@@ -289,7 +299,8 @@ internal sealed class NetworkTrainer
             _network.eval();
             var batches = PrefixPipeline.Run(_data.ValidationLoader!.ReadEpoch(0, cancellationToken), prefix, PipelineDepth, null, cancellationToken)
                 .Select(item => new NetworkPredictions.Batch(() => _network.ForwardFromBoundary(item.Take()), item.Labels, item.Samples, item.Count));
-            predictions = NetworkPredictions.Collect(batches, _data.ClassNames.Count, _data.ValidationCount, cancellationToken);
+            using (TorchThreads(_splitThreads.Torch))
+                predictions = NetworkPredictions.Collect(batches, _data.ClassNames.Count, _data.ValidationCount, cancellationToken);
         }
         else if (cache is null)
             predictions = NetworkPredictions.Run(_network, _data.ValidationLoader!, _data.ClassNames.Count, _data.ValidationCount, cancellationToken);

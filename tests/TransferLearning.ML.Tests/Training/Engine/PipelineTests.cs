@@ -28,11 +28,11 @@ public sealed class PipelineTests : IDisposable
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void A_pipelined_run_gives_the_unpipelined_validation_losses(bool otherThreadSplit)
+    public void A_pipelined_run_gives_the_unpipelined_validation_losses(bool bothEnginesOnTwoThreads)
     {
         var backbone = LoopFixtures.Backbone(_work);
         var log = new ListLogger();
-        var options = Options(pipelined: true) with { PipelineThreads = otherThreadSplit ? (1, 1) : null };
+        var options = Options(pipelined: true) with { SplitThreads = bothEnginesOnTwoThreads ? (2, 2) : null };
         var pipelined = LoopFixtures.Learner(backbone).WithLogger(log).FineTune(options).Fit();
         var sequential = LoopFixtures.Learner(backbone).FineTune(Options(pipelined: false)).Fit();
 
