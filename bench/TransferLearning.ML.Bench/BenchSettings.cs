@@ -41,7 +41,7 @@ internal sealed record BenchSettings
     /// <summary>Section <c>finetune</c>: the backbones timed, of mobilenetv2 (section 2), resnet18 and vgg16 (2b). Default: all.</summary>
     public IReadOnlyList<string> FineTuneBackbones { get; init; } = ["mobilenetv2", "resnet18", "vgg16"];
 
-    /// <summary>Section <c>finetune</c>: also time the split with other (libtorch, ONNX Runtime) threads: pipelined (2, 2), (2, 1), (1, 2), unpipelined (1, 1).</summary>
+    /// <summary>Section <c>finetune</c>: also time the split with other (libtorch, ONNX Runtime) threads: pipelined (2, 2), (1, 2), unpipelined (1, 1).</summary>
     public bool PipelineSweep { get; init; }
 
     /// <summary>When set, the process is a child that only runs the fine-tune whose peak memory is measured.</summary>

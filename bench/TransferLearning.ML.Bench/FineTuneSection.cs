@@ -60,7 +60,7 @@ internal static class FineTuneSection
             pipelineRatios.Add(Math.Round(l / u, 4));
             unpipelined = Math.Max(unpipelined, u);
             // --pipeline-sweep: other (libtorch, ONNX Runtime) threads of the split epochs; the default pipelined run divides --threads
-            foreach (Engine variant in settings.PipelineSweep ? [Engine.Pipelined22, Engine.Pipelined21, Engine.Pipelined12, Engine.Unpipelined11] : Array.Empty<Engine>())
+            foreach (Engine variant in settings.PipelineSweep ? [Engine.Pipelined22, Engine.Pipelined12, Engine.Unpipelined11] : Array.Empty<Engine>())
             {
                 double v = Library(settings, backbone, train, report, variant, out _);
                 Console.WriteLine($"round {round + 1}/{rounds}: {variant} {v:F1} img/s");
@@ -167,7 +167,7 @@ internal static class FineTuneSection
         {
             ("resnet18", "resnet18", () => Backbone.FromCatalog("resnet18"), settings.Quick ? 16 : 128, settings.Quick ? 1 : 2,
                 settings.Quick ? 2 : 3, settings.Quick ? 2 : 4),
-            ("vgg16", "vgg16", () => Backbone.FromArchitecture(settings.Model("architectures", "vgg16.onnx"), seed: 1), 40, 1, 2, 1),
+            ("vgg16", "vgg16", () => Backbone.FromArchitecture(settings.Model("architectures", "vgg16.onnx"), seed: 1), 24, 1, 2, 1),
         };
         if (!cases.Any(c => settings.FineTuneBackbones.Contains(c.Key))) return;
         var section = report.AddSection("2b. Fine-tune step (images/s), ResNet18 and VGG16, last 2 blocks + head, AdamW, batch 32, 224×224",
@@ -240,10 +240,11 @@ internal static class FineTuneSection
             report.Write();
         }
         section.Note("ResNet18: the catalog's pretrained CNTK export (Microsoft.ML.DnnImageFeaturizer.ResNet18, batch norm kept, in " +
-                     "inference mode while fine-tuning: the library's default); blocks = stem + 8 residual blocks, so the last 2 are " +
-                     "layer4 (torchvision's layer4 for PyTorch). VGG16: models/architectures/vgg16.onnx with seeded weights " +
+                     "inference mode while fine-tuning: the library's default); its blocks are the stem and 9 residual blocks (22 Conv, " +
+                     "9 Add: one more than torchvision's 8), so its last 2 are two 512-channel blocks at 7×7; PyTorch trains torchvision's " +
+                     "layer4 (a downsampling block and one 512-channel block, about 10 % fewer multiply-accumulates). VGG16: models/architectures/vgg16.onnx with seeded weights " +
                      "(Backbone.FromArchitecture), blocks = the 5 convolution stages, the last 2 trainable; at ~15.5 GMAC per " +
-                     "image forward it runs on few images (80 kermany-cxr images) and one round, so its figures are rougher than the others.");
+                     "image forward it runs on few images (48 kermany-cxr images) and one round, so its figures are rougher than the others.");
     }
 
     /// <summary>How the library's fine-tune runs: split execution without the prefix cache, with it, or all in TorchSharp.</summary>
