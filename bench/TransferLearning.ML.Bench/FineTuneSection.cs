@@ -48,17 +48,17 @@ internal static class FineTuneSection
         var cachedRounds = new JsonArray();
         var loopRounds = new JsonArray();
         var memoryRounds = new JsonArray();
-        var unpipelinedRounds = new JsonArray();
+        var pipelinedRounds = new JsonArray();
         var pipelineRatios = new JsonArray();
-        double unpipelined = 0;
+        double pipelined = 0;
         var sweep = new Dictionary<Engine, List<double>>();
         for (int round = 0; round < rounds; round++)
         {
             double l = Library(settings, backbone, train, report, Engine.Split, out libraryWhat);
-            double u = Library(settings, backbone, train, report, Engine.SplitUnpipelined, out _);
-            unpipelinedRounds.Add(Math.Round(u, 2));
-            pipelineRatios.Add(Math.Round(l / u, 4));
-            unpipelined = Math.Max(unpipelined, u);
+            double u = Library(settings, backbone, train, report, Engine.SplitPipelined, out _);
+            pipelinedRounds.Add(Math.Round(u, 2));
+            pipelineRatios.Add(Math.Round(u / l, 4));
+            pipelined = Math.Max(pipelined, u);
             // --pipeline-sweep: other (libtorch, ONNX Runtime) threads of the split epochs; the default pipelined run divides --threads
             foreach (Engine variant in settings.PipelineSweep ? [Engine.Pipelined22, Engine.Pipelined12, Engine.Unpipelined11] : Array.Empty<Engine>())
             {
@@ -85,8 +85,8 @@ internal static class FineTuneSection
             memoryLoop = Math.Max(memoryLoop, m);
         }
         report.Set("fineTune.library.roundImagesPerSecond", libraryRounds);
-        report.Set("fineTune.libraryUnpipelined.roundImagesPerSecond", unpipelinedRounds);
-        report.Set("fineTune.libraryToLibraryUnpipelinedSameRoundRatios", pipelineRatios);
+        report.Set("fineTune.libraryPipelined.roundImagesPerSecond", pipelinedRounds);
+        report.Set("fineTune.libraryPipelinedToLibrarySameRoundRatios", pipelineRatios);
         foreach (var (variant, list) in sweep)
         {
             report.Set($"fineTune.library{variant}.roundImagesPerSecond", new JsonArray(list.Select(v => (JsonNode?)Math.Round(v, 2)).ToArray()));
@@ -104,9 +104,9 @@ internal static class FineTuneSection
         report.Set("fineTune.pyTorchImagesPerSecond", pyTorchRate);
         report.Set("fineTune.libraryAllTorchSharpImagesPerSecond", allTorchSharp);
         report.Set("fineTune.libraryCachedImagesPerSecond", cached);
-        report.Set("fineTune.libraryUnpipelinedImagesPerSecond", unpipelined);
-        report.Set("fineTune.libraryToLibraryUnpipelinedRatio", library / unpipelined);
-        report.Set("fineTune.libraryUnpipelinedToPyTorchRatio", unpipelined / pyTorchRate);
+        report.Set("fineTune.libraryPipelinedImagesPerSecond", pipelined);
+        report.Set("fineTune.libraryPipelinedToLibraryRatio", pipelined / library);
+        report.Set("fineTune.libraryPipelinedToPyTorchRatio", pipelined / pyTorchRate);
         report.Set("fineTune.libraryCachedToPyTorchRatio", cached / pyTorchRate);
         report.Set("fineTune.libraryToLibraryAllTorchSharpRatio", library / allTorchSharp);
         report.Set("fineTune.libraryAllTorchSharpToPyTorchRatio", allTorchSharp / pyTorchRate);
@@ -117,11 +117,11 @@ internal static class FineTuneSection
         report.Set("fineTune.libraryToTorchSharpInMemoryLoopRatio", library / memoryLoop);
         if (pyTorch is not null) report.Set("fineTune.pyTorch", pyTorch.DeepClone());
 
-        section.Row("library (split execution)", "FrozenBlocksInOnnxRuntime and PipelineFrozenBlocks (defaults), FrozenOutputCacheBytes = 0: the frozen blocks in ONNX " +
-                    "Runtime every epoch, one batch ahead on their own thread, the last 5 blocks and the head in TorchSharp. " + libraryWhat, library, 1.0);
-        section.Row("library, split, not pipelined", "the same Fit with FineTuneOptions.PipelineFrozenBlocks = false (the frozen blocks " +
-                    "of a batch, then its trainable part, one after the other), interleaved round by round; pipelined / not, same round: " +
-                    string.Join(", ", pipelineRatios.Select(r => r!.GetValue<double>().ToString("F3", CultureInfo.InvariantCulture))), unpipelined, unpipelined / library);
+        section.Row("library (split execution)", "FrozenBlocksInOnnxRuntime (default), FrozenOutputCacheBytes = 0: the frozen blocks in ONNX " +
+                    "Runtime every epoch, the last 5 blocks and the head in TorchSharp. " + libraryWhat, library, 1.0);
+        section.Row("library, split, pipelined", "the same Fit with FineTuneOptions.PipelineFrozenBlocks = true (the frozen blocks " +
+                    "of the next batch on their own thread while this one trains, libtorch and ONNX Runtime 1 thread each), interleaved round by round; pipelined / not, same round: " +
+                    string.Join(", ", pipelineRatios.Select(r => r!.GetValue<double>().ToString("F3", CultureInfo.InvariantCulture))), pipelined, pipelined / library);
         foreach (var (variant, list) in sweep)
             section.Row($"library, split, {variant}", variant switch
             {
@@ -129,7 +129,7 @@ internal static class FineTuneSection
                 Engine.Pipelined21 => "pipelined with (libtorch, ONNX Runtime) threads (2, 1)",
                 Engine.Pipelined12 => "pipelined with (libtorch, ONNX Runtime) threads (1, 2)",
                 _ => "not pipelined, (libtorch, ONNX Runtime) threads (1, 1)",
-            } + " instead of the default (--pipeline-sweep; the default pipelined run divides --threads between the two, 2 → (1, 1)); rounds " + string.Join(", ", list.Select(v => v.ToString("F1", CultureInfo.InvariantCulture))),
+            } + " (--pipeline-sweep; the pipelined row divides --threads between the two, 2 → (1, 1); the default, unpipelined, gives both all of them in turn); rounds " + string.Join(", ", list.Select(v => v.ToString("F1", CultureInfo.InvariantCulture))),
                 list.Max(), list.Max() / library);
         section.Row("library, prefix cache on", "the same Fit with the default FrozenOutputCacheBytes (the frozen blocks' output " +
                     "kept after the first fine-tune epoch; one more epoch, timed: the epochs after the first). " + cachedWhat, cached, cached / library);
@@ -200,16 +200,16 @@ internal static class FineTuneSection
             string splitWhat = "";
             var splitRounds = new JsonArray();
             var torchRounds = new JsonArray();
-            var unpipelinedRounds = new JsonArray();
-            double unpipelined = 0;
+            var pipelinedRounds = new JsonArray();
+            double pipelined = 0;
             for (int round = 0; round < c.Rounds; round++)
             {
                 double l = Library(settings, backbone, train, report, Engine.Split, prefix, unfreeze, c.Key, out splitWhat);
-                double u = Library(settings, backbone, train, report, Engine.SplitUnpipelined, prefix, unfreeze, c.Key, out _);
+                double u = Library(settings, backbone, train, report, Engine.SplitPipelined, prefix, unfreeze, c.Key, out _);
                 double a = Library(settings, backbone, train, report, Engine.AllTorchSharp, prefix, unfreeze, c.Key, out _);
-                Console.WriteLine($"{c.Key} round {round + 1}/{c.Rounds}: library split {l:F1} img/s, not pipelined {u:F1}, all in TorchSharp {a:F1}");
-                unpipelinedRounds.Add(Math.Round(u, 2));
-                unpipelined = Math.Max(unpipelined, u);
+                Console.WriteLine($"{c.Key} round {round + 1}/{c.Rounds}: library split {l:F1} img/s, pipelined {u:F1}, all in TorchSharp {a:F1}");
+                pipelinedRounds.Add(Math.Round(u, 2));
+                pipelined = Math.Max(pipelined, u);
                 splitRounds.Add(Math.Round(l, 2));
                 torchRounds.Add(Math.Round(a, 2));
                 split = Math.Max(split, l);
@@ -221,17 +221,17 @@ internal static class FineTuneSection
             report.Set(prefix + "libraryAllTorchSharp.roundImagesPerSecond", torchRounds);
             report.Set(prefix + "libraryImagesPerSecond", split);
             report.Set(prefix + "libraryAllTorchSharpImagesPerSecond", torchOnly);
-            report.Set(prefix + "libraryUnpipelined.roundImagesPerSecond", unpipelinedRounds);
-            report.Set(prefix + "libraryUnpipelinedImagesPerSecond", unpipelined);
-            report.Set(prefix + "libraryToLibraryUnpipelinedRatio", split / unpipelined);
+            report.Set(prefix + "libraryPipelined.roundImagesPerSecond", pipelinedRounds);
+            report.Set(prefix + "libraryPipelinedImagesPerSecond", pipelined);
+            report.Set(prefix + "libraryPipelinedToLibraryRatio", pipelined / split);
             report.Set(prefix + "pyTorchImagesPerSecond", pyTorchRate);
             report.Set(prefix + "libraryToLibraryAllTorchSharpRatio", split / torchOnly);
             report.Set(prefix + "libraryToPyTorchRatio", split / pyTorchRate);
             report.Set(prefix + "libraryAllTorchSharpToPyTorchRatio", torchOnly / pyTorchRate);
             if (pyTorch is not null) report.Set(prefix + "pyTorch", pyTorch.DeepClone());
-            section.Row(c.Key, "library (split execution)", "defaults (pipelined), FrozenOutputCacheBytes = 0, no augmentation. " + splitWhat, split, 1.0);
-            section.Row(c.Key, "library, split, not pipelined", "the same Fit with PipelineFrozenBlocks = false, interleaved round by round",
-                unpipelined, unpipelined / split);
+            section.Row(c.Key, "library (split execution)", "defaults, FrozenOutputCacheBytes = 0, no augmentation. " + splitWhat, split, 1.0);
+            section.Row(c.Key, "library, split, pipelined", "the same Fit with PipelineFrozenBlocks = true, interleaved round by round",
+                pipelined, pipelined / split);
             section.Row(c.Key, "library, all in TorchSharp", "the same Fit with FrozenBlocksInOnnxRuntime = false, interleaved round by round",
                 torchOnly, torchOnly / split);
             section.Row(c.Key, "PyTorch " + (pyTorch?["torchVersion"]?.GetValue<string>() ?? "(not run)"),
@@ -248,7 +248,7 @@ internal static class FineTuneSection
     }
 
     /// <summary>How the library's fine-tune runs: split execution without the prefix cache, with it, or all in TorchSharp.</summary>
-    private enum Engine { Split, Cached, AllTorchSharp, SplitUnpipelined, Pipelined22, Pipelined21, Pipelined12, Unpipelined11 }
+    private enum Engine { Split, Cached, AllTorchSharp, SplitPipelined, Pipelined22, Pipelined21, Pipelined12, Unpipelined11 }
 
     private static double Library(BenchSettings settings, Backbone backbone, ImageDataset train, BenchReport report, Engine engine, out string what) =>
         Library(settings, backbone, train, report, engine, "fineTune.", UnfrozenBlocks, "MobileNetV2", out what);
@@ -270,7 +270,7 @@ internal static class FineTuneSection
                 HeadEpochs = 1, Epochs = epochs, UnfreezeLastBlocks = unfreeze, BatchSize = Batch,
                 FrozenBlocksInOnnxRuntime = engine != Engine.AllTorchSharp,
                 FrozenOutputCacheBytes = engine == Engine.Cached ? new FineTuneOptions().FrozenOutputCacheBytes : 0,
-                PipelineFrozenBlocks = engine is not (Engine.SplitUnpipelined or Engine.Unpipelined11),
+                PipelineFrozenBlocks = engine is Engine.SplitPipelined or Engine.Pipelined22 or Engine.Pipelined21 or Engine.Pipelined12,
                 SplitThreads = engine switch
                 {
                     Engine.Pipelined22 => (2, 2), Engine.Pipelined21 => (2, 1), Engine.Pipelined12 => (1, 2), Engine.Unpipelined11 => (1, 1), _ => null,
@@ -286,7 +286,7 @@ internal static class FineTuneSection
         string key = keyPrefix + engine switch
         {
             Engine.Split => "library.", Engine.Cached => "libraryCached.", Engine.AllTorchSharp => "libraryAllTorchSharp.",
-            Engine.SplitUnpipelined => "libraryUnpipelined.", _ => $"library{engine}.",
+            Engine.SplitPipelined => "libraryPipelined.", _ => $"library{engine}.",
         };
         report.Set(key + "trainImages", finetune.FirstOrDefault()?.TrainImages ?? 0);
         report.Set(key + "finetuneTrainPassImagesPerSecond", new JsonArray(rates.Select(r => (JsonNode?)Math.Round(r, 2)).ToArray()));

@@ -110,12 +110,13 @@ public sealed record FineTuneOptions : TrainingRecipe
     /// With split execution (<see cref="FrozenBlocksInOnnxRuntime"/>), whether the frozen blocks of the next batch
     /// (and the loader) run on their own thread while the trainable part of the current batch trains, one batch
     /// ahead at most, in the training pass and in validation; the run's threads are divided between the two
-    /// (with 2 threads: 1 for libtorch, 1 for ONNX Runtime), which on a busy machine also keeps libtorch from waiting
-    /// on descheduled worker threads. Each batch is computed as without it: the results are the unpipelined ones up
+    /// (with 2 threads: 1 for libtorch, 1 for ONNX Runtime). Each batch is computed as without it: the results are the unpipelined ones up
     /// to the float rounding that another thread count gives. Epochs that read a filled
-    /// <see cref="FrozenOutputCacheBytes"/> cache run no frozen block and are not pipelined. Default: true.
+    /// <see cref="FrozenOutputCacheBytes"/> cache run no frozen block and are not pipelined. Default: false — on the
+    /// 2-core development machine it did not beat the unpipelined split at the same thread counts beyond noise
+    /// (docs/performance.md).
     /// </summary>
-    public bool PipelineFrozenBlocks { get; init; } = true;
+    public bool PipelineFrozenBlocks { get; init; }
 
     /// <summary>Threads of the split epochs that run the frozen prefix: libtorch's for the trainable part (set for the
     /// pass, then restored) and ONNX Runtime's for the prefix; null: <see cref="SplitThreadsFor"/>'s default.</summary>

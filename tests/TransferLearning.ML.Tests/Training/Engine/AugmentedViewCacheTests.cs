@@ -78,6 +78,22 @@ public sealed class AugmentedViewCacheTests : IDisposable
         Assert.Contains(fits.Messages, m => m.Contains("Phase finetune: the frozen blocks' output ('p1', [16,8,8] per image) of 1 augmented view(s)"));
     }
 
+    /// <summary>The passes that fill the views can be pipelined (<see cref="FineTuneOptions.PipelineFrozenBlocks"/>):
+    /// the same views, so the unpipelined run's losses within 1e-5 relative.</summary>
+    [Fact]
+    public void Pipelined_view_filling_gives_the_unpipelined_results()
+    {
+        var learner = LoopFixtures.Learner(LoopFixtures.Backbone(_work)).Augment(Augmentations.Light);
+        var sequential = learner.FineTune(Options(views: 2)).Fit();
+        var pipelined = learner.FineTune(Options(views: 2) with { PipelineFrozenBlocks = true }).Fit();
+        Assert.Equal(sequential.History.Count, pipelined.History.Count);
+        for (int i = 0; i < pipelined.History.Count; i++)
+        {
+            double a = pipelined.History[i].ValidationLoss, b = sequential.History[i].ValidationLoss;
+            Assert.True(Math.Abs(a - b) <= 1e-5 * Math.Abs(b), $"epoch {i + 1}: validation loss {a:G9} pipelined, {b:G9} unpipelined");
+        }
+    }
+
     [Fact]
     public void A_negative_view_count_is_refused()
     {
