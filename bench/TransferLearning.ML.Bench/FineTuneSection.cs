@@ -71,7 +71,7 @@ internal static class FineTuneSection
             double a = Library(settings, backbone, train, report, Engine.AllTorchSharp, out _);
             double t = TorchSharpLoop(settings, backbone, loader);
             double m = TorchSharpLoop(settings, backbone, null);
-            Console.WriteLine($"round {round + 1}/{rounds}: library {l:F1} img/s (split execution), not pipelined {u:F1}, cached {c:F1}, all in TorchSharp {a:F1}, " +
+            Console.WriteLine($"round {round + 1}/{rounds}: library {l:F1} img/s (split execution), pipelined {u:F1}, cached {c:F1}, all in TorchSharp {a:F1}, " +
                               $"TorchSharp loop over the loader {t:F1}, on one in-memory batch {m:F1}");
             libraryRounds.Add(Math.Round(l, 2));
             allTorchSharpRounds.Add(Math.Round(a, 2));
