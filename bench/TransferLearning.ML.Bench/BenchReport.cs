@@ -24,6 +24,7 @@ internal sealed class BenchReport
         Set("complete", false);
         Set("date", _started.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture));
         Set("machine", machine);
+        Set("cpuFlags", CpuFlags());
         Set("command", settings.CommandLine);
         Set("threads", settings.Threads);
         Set("loadAverageAtStart", LoadAverage());
@@ -91,6 +92,7 @@ internal sealed class BenchReport
         if (!complete) text.AppendLine("**Partial results: the run did not finish; only the sections below were measured.**").AppendLine();
         text.AppendLine($"- date: {_root["date"]}");
         text.AppendLine($"- machine: {_root["machine"]}");
+        text.AppendLine($"- CPU flags (`grep -o 'avx512[a-z_]*\\|avx2' /proc/cpuinfo | sort -u`): {_root["cpuFlags"]}");
         text.AppendLine($"- command: `{_settings.CommandLine}`");
         text.AppendLine($"- load average (1, 5, 15 min) at start: {_root["loadAverageAtStart"]}, at end: {LoadAverage()} " +
                         "(the machine is shared with other builds: wall-clock figures are lower bounds of what an idle machine gives)");
@@ -99,6 +101,17 @@ internal sealed class BenchReport
         // sections run in the order that gets the short ones done first; the file lists them by number
         foreach (Section section in _sections.OrderBy(s => s.Title, StringComparer.Ordinal)) section.AppendTo(text);
         return text.ToString();
+    }
+
+    /// <summary>The vector-instruction flags of the CPU (AVX2, every AVX-512 subset), as
+    /// <c>grep -o 'avx512[a-z_]*\|avx2' /proc/cpuinfo | sort -u</c> prints them, space-separated.</summary>
+    public static string CpuFlags()
+    {
+        if (!File.Exists("/proc/cpuinfo")) return "n/a";
+        var flags = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(File.ReadAllText("/proc/cpuinfo"), "avx512[a-z_]*|avx2"))
+            flags.Add(m.Value);
+        return flags.Count == 0 ? "none" : string.Join(" ", flags);
     }
 
     public static string LoadAverage() =>

@@ -45,6 +45,15 @@ internal sealed record BenchSettings
     /// <summary>Section <c>levers</c>: the levers to measure, the first being the baseline. Default: default, label-smoothing, augment-radiograph, youden.</summary>
     public IReadOnlyList<string>? Levers { get; init; }
 
+    /// <summary>Section <c>finetune</c>: interleaved rounds of the MobileNetV2 peers. Default: 3 (1 with --quick).</summary>
+    public int? FineTuneRounds { get; init; }
+
+    /// <summary>Section <c>finetune</c>: the backbones timed, of mobilenetv2 (section 2), resnet18 and vgg16 (2b). Default: all.</summary>
+    public IReadOnlyList<string> FineTuneBackbones { get; init; } = ["mobilenetv2", "resnet18", "vgg16"];
+
+    /// <summary>Section <c>finetune</c>: also time the split with other (libtorch, ONNX Runtime) threads: pipelined (2, 2), (1, 2), unpipelined (1, 1).</summary>
+    public bool PipelineSweep { get; init; }
+
     /// <summary>When set, the process is a child that only runs the fine-tune whose peak memory is measured.</summary>
     public string? MemoryChild { get; init; }
 
@@ -64,6 +73,9 @@ internal sealed record BenchSettings
             settings = option switch
             {
                 "--quick" => settings with { Quick = true },
+                "--pipeline-sweep" => settings with { PipelineSweep = true },
+                "--finetune-rounds" => settings with { FineTuneRounds = int.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--finetune-backbones" => settings with { FineTuneBackbones = List(Value()) },
                 "--test-root" => settings with { TestRoot = Path.GetFullPath(Value()) },
                 "--datasets" => settings with { Datasets = List(Value()) },
                 "--sections" => settings with { Sections = List(Value()) },
@@ -80,7 +92,7 @@ internal sealed record BenchSettings
                 "--levers" => settings with { Levers = List(Value()) },
                 "--decoded-cache-bytes" => settings with { DecodedCacheBytes = long.Parse(Value(), CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"Unknown option {option}. Options: --quick --test-root DIR --datasets a,b --sections " +
-                                                 $"{string.Join(',', AllSections.Concat(OptionalSections))} --out DIR --shared DIR --pytorch-script FILE --python PATH --threads N --max-per-class N --feature-cache DIR --memory-epochs N --decoded-cache-bytes N --folds N --levers a,b"),
+                                                 $"{string.Join(',', AllSections.Concat(OptionalSections))} --out DIR --shared DIR --pytorch-script FILE --python PATH --threads N --max-per-class N --feature-cache DIR --memory-epochs N --decoded-cache-bytes N --folds N --levers a,b --pipeline-sweep --finetune-rounds N --finetune-backbones a,b"),
             };
             if (option == "--shared") shared = settings.Shared;
         }

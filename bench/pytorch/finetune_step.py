@@ -1,10 +1,15 @@
 """PyTorch peer of the fine-tune step benchmark (bench/run.sh runs it through TransferLearning.ML.Bench).
 
-torchvision's mobilenet_v2 with every Conv+BatchNorm pair fused into one biased convolution (the layout of
-mobilenetv2-imagenet.onnx, whose batch norms are folded), features[:-unfreeze] frozen (eval, no_grad),
-features[-unfreeze:] + dropout 0.2 + Linear(1280, classes) trainable, AdamW, cross-entropy, one in-memory batch.
-Random weights: torchvision's pretrained weights cannot be downloaded here, and speed does not depend on them.
-Prints one JSON line with the best images/s over the repetitions.
+--arch mobilenet_v2 (default): torchvision's mobilenet_v2 with every Conv+BatchNorm pair fused into one biased
+convolution (the layout of mobilenetv2-imagenet.onnx, whose batch norms are folded), features[:-unfreeze] frozen
+(eval, no_grad), features[-unfreeze:] + dropout 0.2 + Linear(1280, classes) trainable.
+--arch resnet18: torchvision's resnet18 with its batch norms (the CNTK ResNet18 keeps them unfolded), the blocks
+[stem, layer1[0], layer1[1], ..., layer4[1]] of which the last `unfreeze` train with batch norm in inference mode
+(the library's default TrainBatchNormStatistics = false), global average pool + dropout 0.2 + Linear(512, classes).
+--arch vgg16: torchvision's vgg16 features, its 5 convolution stages (each ending with its max pool) of which the
+last `unfreeze` train, global average pool + dropout 0.2 + Linear(512, classes) (the library's default head).
+AdamW, cross-entropy, one in-memory batch. Random weights: torchvision's pretrained weights cannot be downloaded
+here, and speed does not depend on them. Prints one JSON line with the best images/s over the repetitions.
 
 Run with MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 (glibc allocator churn otherwise slows it ~7x).
 """
@@ -29,6 +34,27 @@ def fuse_batch_norms(module):
                 module[i + 1] = nn.Identity()
 
 
+def blocks(arch, unfreeze):
+    """(frozen part, trainable part, feature channels, whether the trainable part runs in training mode)."""
+    if arch == "mobilenet_v2":
+        network = torchvision.models.mobilenet_v2()
+        network.eval()
+        fuse_batch_norms(network)
+        parts = list(network.features)
+        width, train_mode = 1280, True  # no batch norm left after fusing; training mode changes nothing else
+    elif arch == "resnet18":
+        n = torchvision.models.resnet18()
+        parts = [nn.Sequential(n.conv1, n.bn1, n.relu, n.maxpool), *n.layer1, *n.layer2, *n.layer3, *n.layer4]
+        width, train_mode = 512, False  # batch norm in inference mode, as the library trains by default
+    else:
+        features = list(torchvision.models.vgg16().features)
+        pools = [i for i, m in enumerate(features) if isinstance(m, nn.MaxPool2d)]
+        starts = [0] + [p + 1 for p in pools[:-1]]
+        parts = [nn.Sequential(*features[s:p + 1]) for s, p in zip(starts, pools)]
+        width, train_mode = 512, True
+    return nn.Sequential(*parts[: len(parts) - unfreeze]), nn.Sequential(*parts[len(parts) - unfreeze:]), width, train_mode
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--batch", type=int, default=32)
@@ -37,26 +63,24 @@ def main():
     parser.add_argument("--classes", type=int, default=2)
     parser.add_argument("--repetitions", type=int, default=5)
     parser.add_argument("--steps", type=int, default=6)
+    parser.add_argument("--arch", choices=["mobilenet_v2", "resnet18", "vgg16"], default="mobilenet_v2")
+    parser.add_argument("--size", type=int, default=224)
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
-    network = torchvision.models.mobilenet_v2()
-    network.eval()
-    fuse_batch_norms(network)
-    features = network.features
-    frozen = features[: len(features) - args.unfreeze]
-    trainable = features[len(features) - args.unfreeze:]
-    head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.2), nn.Linear(1280, args.classes))
+    frozen, trainable, width, train_mode = blocks(args.arch, args.unfreeze)
+    features = nn.Sequential(frozen, trainable)
+    head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.2), nn.Linear(width, args.classes))
     for p in frozen.parameters():
         p.requires_grad_(False)
     frozen.eval()
-    trainable.train()
+    trainable.train(train_mode)
     head.train()
     parameters = list(trainable.parameters()) + list(head.parameters())
     optimizer = torch.optim.AdamW(parameters, lr=1e-3, weight_decay=0.01)
     loss_function = nn.CrossEntropyLoss()
-    images = torch.randn(args.batch, 3, 224, 224)
+    images = torch.randn(args.batch, 3, args.size, args.size)
     labels = torch.randint(0, args.classes, (args.batch,))
 
     def step():
@@ -92,6 +116,9 @@ def main():
         "torchVersion": torch.__version__,
         "torchvisionVersion": torchvision.__version__,
         "threads": torch.get_num_threads(),
+        "arch": args.arch,
+        "unfreeze": args.unfreeze,
+        "size": args.size,
         "trainableParameters": sum(p.numel() for p in parameters),
     }
     print(json.dumps(result))

@@ -87,9 +87,53 @@ public sealed record FineTuneOptions : TrainingRecipe
     /// frozen block again (the results are those of an uncached run). It costs the boundary tensor per image (for
     /// MobileNetV2 at 224×224 with 5 blocks trainable, 96×14×14 floats = 74 KB: 310 MB for 4,200 images; in the
     /// head phase 1280 floats = 5 KB). A phase whose images need more, or a run that augments (every epoch sees
-    /// other pixels), is not cached, and the log says so. 0 turns the cache off. Default: 1 GiB.
+    /// other pixels) unless <see cref="CachedAugmentedViews"/> is above 0, is not cached, and the log says so. 0 turns
+    /// the cache off. Default: 1 GiB.
     /// </summary>
     public long FrozenOutputCacheBytes { get; init; } = 1L << 30;
+
+    /// <summary>
+    /// With split execution and augmentation, how many augmented views of each training image the frozen-output
+    /// cache (<see cref="FrozenOutputCacheBytes"/>) keeps: the first K epochs of a phase read and augment the images
+    /// as usual and keep the frozen blocks' output of each (view k = epoch k of the phase); epoch e after them trains
+    /// on view e mod K, reading no image and running no frozen block. It trades augmentation diversity for speed:
+    /// the trainable blocks see K augmented versions of each image instead of one per epoch (the cached epochs cost
+    /// what an unaugmented cached epoch costs). Memory: K × the training images' boundary tensors plus the
+    /// validation images' (unaugmented, one view), within <see cref="FrozenOutputCacheBytes"/>; a phase that needs
+    /// more is not cached and the log says so. 0 caches nothing when augmenting (every epoch augments anew).
+    /// A run resumed from a checkpoint in the middle of a phase computes its views again from the epoch it resumes
+    /// at. Default: 0.
+    /// </summary>
+    public int CachedAugmentedViews { get; init; }
+
+    /// <summary>
+    /// With split execution (<see cref="FrozenBlocksInOnnxRuntime"/>), whether the frozen blocks of the next batch
+    /// (and the loader) run on their own thread while the trainable part of the current batch trains, one batch
+    /// ahead at most, in the training pass and in validation; the run's threads are divided between the two
+    /// (with 2 threads: 1 for libtorch, 1 for ONNX Runtime). Each batch is computed as without it: the results are the unpipelined ones up
+    /// to the float rounding that another thread count gives. Epochs that read a filled
+    /// <see cref="FrozenOutputCacheBytes"/> cache run no frozen block and are not pipelined. Default: false — on the
+    /// 2-core development machine it ran at 0.91–0.93× the unpipelined split, whose two engines each use every
+    /// thread in turn (docs/performance.md).
+    /// </summary>
+    public bool PipelineFrozenBlocks { get; init; }
+
+    /// <summary>Threads of the split epochs that run the frozen prefix: libtorch's for the trainable part (set for the
+    /// pass, then restored) and ONNX Runtime's for the prefix; null: <see cref="SplitThreadsFor"/>'s default.</summary>
+    internal (int Torch, int Onnx)? SplitThreads { get; init; }
+
+    /// <summary>
+    /// The (libtorch, ONNX Runtime) threads of a split epoch that runs the prefix, for a run of
+    /// <paramref name="runThreads"/> threads: <see cref="SplitThreads"/> when set; pipelined, the run's threads
+    /// divided between the two engines, which run at the same time (2 → 1 and 1); unpipelined, all of them for each
+    /// engine in turn.
+    /// </summary>
+    internal (int Torch, int Onnx) SplitThreadsFor(int runThreads)
+    {
+        if (SplitThreads is { } split) return split;
+        int threads = Math.Max(1, runThreads);
+        return PipelineFrozenBlocks ? (Math.Max(1, threads - threads / 2), Math.Max(1, threads / 2)) : (threads, threads);
+    }
 
     /// <exception cref="ArgumentException">An option is out of range; the message names it and says what to change.</exception>
     internal override void Validate()
@@ -102,6 +146,7 @@ public sealed record FineTuneOptions : TrainingRecipe
         if (DiscriminativeFactor < 1 || double.IsNaN(DiscriminativeFactor))
             throw new ArgumentException($"DiscriminativeFactor must be ≥ 1 (was {DiscriminativeFactor}); 1 gives every block the same rate.");
         if (FrozenOutputCacheBytes < 0) throw new ArgumentException($"FrozenOutputCacheBytes must be ≥ 0 (was {FrozenOutputCacheBytes}); 0 turns the cache off.");
+        if (CachedAugmentedViews < 0) throw new ArgumentException($"CachedAugmentedViews must be ≥ 0 (was {CachedAugmentedViews}); 0 caches nothing when augmenting.");
         if (BatchSize < 1) throw new ArgumentException($"BatchSize must be ≥ 1 (was {BatchSize}).");
         if (WeightDecay < 0 || double.IsNaN(WeightDecay)) throw new ArgumentException($"WeightDecay must be ≥ 0 (was {WeightDecay}).");
         if (LabelSmoothing is < 0 or >= 1 || double.IsNaN(LabelSmoothing)) throw new ArgumentException($"LabelSmoothing must be in [0, 1) (was {LabelSmoothing}).");

@@ -53,7 +53,8 @@ internal static class FineTuneRun
             : [new("head", options.HeadEpochs, 0, options.LearningRate), new("finetune", options.Epochs, options.UnfreezeLastBlocks, options.FineTuneLearningRate)];
         // split execution: each phase's frozen blocks run in ONNX Runtime (never from scratch: nothing is frozen)
         Func<int, string, FrozenPrefix?>? prefixFor = options.FrozenBlocksInOnnxRuntime && !fromScratch
-            ? (frozen, phase) => FrozenPrefix.TryCreate(featureGraph, module, frozen, context.Threads, phase, context.Logger)
+            ? (frozen, phase) => FrozenPrefix.TryCreate(featureGraph, module, frozen,
+                options.SplitThreadsFor(context.Threads).Onnx, phase, context.Logger)
             : null;
         var trainer = new NetworkTrainer(network, data, options, context.Logger, prefixFor);
         NetworkRun run;

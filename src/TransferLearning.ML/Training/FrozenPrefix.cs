@@ -88,5 +88,24 @@ internal sealed class FrozenPrefix : IDisposable
         return output;
     }
 
+    /// <summary>The boundary tensor for <paramref name="count"/> images in NCHW float32 memory (a loader batch's
+    /// buffer): ONNX Runtime reads them where they are, with no copy into a tensor first. In the caller's dispose
+    /// scope, if any.</summary>
+    public Tensor Run(ReadOnlySpan<float> images, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        Tensor output = empty([count, .. _boundaryShape], ScalarType.Float32);
+        try
+        {
+            if (count > 0) _session.Extract(images, count, MemoryMarshal.Cast<byte, float>(output.bytes));
+        }
+        catch
+        {
+            output.Dispose();
+            throw;
+        }
+        return output;
+    }
+
     public void Dispose() => _session.Dispose();
 }

@@ -22,6 +22,7 @@ internal sealed class NetworkTrainer
     private readonly FineTuneOptions _options;
     private readonly ILogger _logger;
     private readonly Func<int, string, FrozenPrefix?>? _prefixFor;
+    private (int Torch, int Onnx) _splitThreads;
 
     // prefixFor, split execution: the frozen prefix for a phase with that many frozen blocks (and that name), or
     // null to run it all in TorchSharp; no function runs every phase all in TorchSharp
@@ -39,6 +40,7 @@ internal sealed class NetworkTrainer
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        _splitThreads = _options.SplitThreadsFor(get_num_threads());
         int totalEpochs = phases.Sum(p => p.Epochs);
         string? checkpointPath = checkpointDirectory is null ? null : Path.Combine(checkpointDirectory, TrainingCheckpoint.FileName);
         using var classWeights = _data.ClassWeights is null ? null : tensor(_data.ClassWeights);
@@ -86,6 +88,9 @@ internal sealed class NetworkTrainer
             // their output kept after the first epoch where every epoch sees the same pixels
             using FrozenPrefix? prefix = _prefixFor?.Invoke(_network.Backbone.Blocks.Count - unfrozen, phase.Name);
             _network.Prefix = prefix;
+            if (prefix is not null && _options.PipelineFrozenBlocks)
+                _logger.LogInformation("Phase {Phase}: the frozen blocks run one batch ahead on their own thread (pipelined), {Torch} libtorch and {Onnx} ONNX Runtime threads",
+                    phase.Name, _splitThreads.Torch, _splitThreads.Onnx);
             var (trainCache, validationCache) = Caches(prefix, phase.Name);
             var plan = new EpochPlan(phase, totalEpochs, _data.TrainBatches, optimizer, groups, classWeights, trainCache, validationCache);
             try
@@ -127,24 +132,38 @@ internal sealed class NetworkTrainer
     private (PrefixCache? Train, PrefixCache? Validation) Caches(FrozenPrefix? prefix, string phase)
     {
         if (prefix is null || _options.FrozenOutputCacheBytes == 0) return (null, null);
-        if (_data.TrainLoader.Options.Augmentation is { IsEmpty: false })
+        // augmented training images differ every epoch: kept only as K views (CachedAugmentedViews), reused in turn
+        int views = 1;
+        bool augmented = _data.TrainLoader.Options.Augmentation is { IsEmpty: false };
+        if (augmented)
         {
-            _logger.LogInformation("Phase {Phase}: the frozen blocks' output is not cached: the training images are augmented", phase);
-            return (null, null);
+            if (_options.CachedAugmentedViews == 0)
+            {
+                _logger.LogInformation("Phase {Phase}: the frozen blocks' output is not cached: the training images are augmented", phase);
+                return (null, null);
+            }
+            views = _options.CachedAugmentedViews;
         }
         long[] shape = prefix.BoundaryShape;
         int validation = _data.ValidationLoader is null ? 0 : _data.ValidationCount;
-        long bytes = PrefixCache.BytesFor(_data.TrainCount + validation, shape);
-        PrefixCache? train = bytes <= _options.FrozenOutputCacheBytes ? PrefixCache.TryCreate(_data.TrainLoader, _data.TrainCount, shape) : null;
+        long bytes = PrefixCache.BytesFor(_data.TrainCount, shape) * views + PrefixCache.BytesFor(validation, shape);
+        int images = _data.TrainCount * views + validation;
+        PrefixCache? train = bytes <= _options.FrozenOutputCacheBytes ? PrefixCache.TryCreate(_data.TrainLoader, _data.TrainCount, shape, views) : null;
         PrefixCache? validating = train is null || _data.ValidationLoader is null ? null : PrefixCache.TryCreate(_data.ValidationLoader, validation, shape);
         if (train is null || _data.ValidationLoader is not null && validating is null)
         {
-            _logger.LogInformation("Phase {Phase}: the frozen blocks' output is not cached: {Megabytes:F0} MB for {Images} images, above FrozenOutputCacheBytes ({Budget:F0} MB)",
-                phase, bytes / 1e6, _data.TrainCount + validation, _options.FrozenOutputCacheBytes / 1e6);
+            _logger.LogInformation("Phase {Phase}: the frozen blocks' output is not cached: {Megabytes:F0} MB for {Images} images{Views}, above FrozenOutputCacheBytes ({Budget:F0} MB)",
+                phase, bytes / 1e6, _data.TrainCount + validation, augmented ? $" ({views} augmented view(s) of each training image)" : "",
+                _options.FrozenOutputCacheBytes / 1e6);
             return (null, null);
         }
-        _logger.LogInformation("Phase {Phase}: the frozen blocks' output ('{Boundary}', [{Shape}] per image) is kept after the first epoch: {Megabytes:F0} MB for {Images} images",
-            phase, prefix.Boundary, string.Join(",", shape), bytes / 1e6, _data.TrainCount + validation);
+        if (augmented)
+            _logger.LogInformation("Phase {Phase}: the frozen blocks' output ('{Boundary}', [{Shape}] per image) of {Views} augmented view(s) of each training image is kept: " +
+                "the phase's first {Views} epoch(s) compute them, epoch e reuses view e mod {Views} after that (less augmentation diversity); {Megabytes:F0} MB for {Images} images",
+                phase, prefix.Boundary, string.Join(",", shape), views, views, views, bytes / 1e6, _data.TrainCount + validation);
+        else
+            _logger.LogInformation("Phase {Phase}: the frozen blocks' output ('{Boundary}', [{Shape}] per image) is kept after the first epoch: {Megabytes:F0} MB for {Images} images",
+                phase, prefix.Boundary, string.Join(",", shape), bytes / 1e6, images);
         return (train, validating);
     }
 
@@ -185,20 +204,68 @@ internal sealed class NetworkTrainer
     {
         _network.train();
         var trainable = plan.Groups.SelectMany(g => g.Parameters).ToList();
-        int stepsPerEpoch = plan.StepsPerEpoch;
         double lossSum = 0;
         long correct = 0, seen = 0;
-        int batchNumber = 0, totalSteps = stepsPerEpoch * plan.Phase.Epochs;
         var epochClock = Stopwatch.StartNew();
-        // each batch's logits and labels, made in the step's dispose scope: from the images, or from the cached prefix output
-        IEnumerable<(Func<(Tensor Logits, Tensor Labels)> Forward, int Count)> batches = plan.TrainCache is { } cache
-            ? cache.Epoch(_data.TrainLoader, epoch, cancellationToken).Select(item => (new Func<(Tensor, Tensor)>(() =>
-                (_network.ForwardFromBoundary(cache.BoundaryOf(item, _network.Prefix!)), tensor(cache.LabelsOf(item), ScalarType.Int64))), item.Count))
-            : _data.TrainLoader.ReadEpoch(epoch, cancellationToken).Select(batch => (new Func<(Tensor, Tensor)>(() =>
+        // each batch's logits and labels, made in the step's dispose scope: from the images, from the cached prefix
+        // output, or from the boundary that the pipelined prefix computed ahead on its own thread
+        IEnumerable<(Func<(Tensor Logits, Tensor Labels)> Forward, int Count)> batches;
+        int view = plan.TrainCache?.ViewOf(phaseEpoch) ?? 0;
+        var pipelined = Pipelined(plan.TrainCache, epoch, view, cancellationToken);
+        if (pipelined is not null)
+            batches = pipelined.Select(item => (new Func<(Tensor, Tensor)>(() =>
+                (_network.ForwardFromBoundary(item.Take()), tensor(item.Labels, ScalarType.Int64))), item.Count));
+        else if (plan.TrainCache is { } cache)
+            batches = cache.Epoch(_data.TrainLoader, epoch, cancellationToken, view).Select(item => (new Func<(Tensor, Tensor)>(() =>
+                (_network.ForwardFromBoundary(cache.BoundaryOf(item, _network.Prefix!)), tensor(cache.LabelsOf(item), ScalarType.Int64))), item.Count));
+        else
+            batches = _data.TrainLoader.ReadEpoch(epoch, cancellationToken).Select(batch => (new Func<(Tensor, Tensor)>(() =>
             {
                 var (images, labels) = BatchTensors.From(batch);
                 return (_network.forward(images), labels);
             }), batch.Count));
+        // an epoch that runs the prefix: libtorch's share of the threads (pipelined, the two engines run at once)
+        bool runsPrefix = _network.Prefix is not null && (plan.TrainCache is not { } c || !c.IsComplete(view));
+        using (runsPrefix ? TorchThreads(_splitThreads.Torch) : null)
+            TrainBatches(plan, batches, trainable, phaseEpoch, epoch, plateauFactor, progress, cancellationToken,
+                ref lossSum, ref correct, ref seen, epochClock);
+        return seen == 0 ? (double.NaN, double.NaN, 0) : (lossSum / seen, (double)correct / seen, (int)seen);
+    }
+
+    /// <summary>
+    /// The epoch's batches with the frozen prefix pipelined (<see cref="FineTuneOptions.PipelineFrozenBlocks"/>):
+    /// the uncached split path and the pass that fills a prefix cache; null where the epoch is not pipelined.
+    /// </summary>
+    private IEnumerable<PrefixPipeline.Item>? Pipelined(PrefixCache? cache, int epoch, int view, CancellationToken cancellationToken)
+    {
+        if (_network.Prefix is not { } prefix || !_options.PipelineFrozenBlocks) return null;
+        if (cache is null) return PrefixPipeline.Run(_data.TrainLoader.ReadEpoch(epoch, cancellationToken), prefix, PipelineDepth, null, cancellationToken);
+        return cache.IsComplete(view) ? null : cache.FirstPassPipelined(_data.TrainLoader, epoch, prefix, PipelineDepth, cancellationToken, view);
+    }
+
+    /// <summary>libtorch's intra-op threads set to <paramref name="threads"/> until disposed (then the previous count).</summary>
+    private static IDisposable? TorchThreads(int threads)
+    {
+        int previous = get_num_threads();
+        if (previous == threads) return null;
+        set_num_threads(threads);
+        return new Restore(() => set_num_threads(previous));
+    }
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
+    }
+
+    // batches the prefix may run ahead of the step: one in the queue, one being computed
+    private const int PipelineDepth = 1;
+
+    private void TrainBatches(EpochPlan plan, IEnumerable<(Func<(Tensor Logits, Tensor Labels)> Forward, int Count)> batches, List<Parameter> trainable,
+        int phaseEpoch, int epoch, double plateauFactor, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken,
+        ref double lossSum, ref long correct, ref long seen, Stopwatch epochClock)
+    {
+        int stepsPerEpoch = plan.StepsPerEpoch;
+        int batchNumber = 0, totalSteps = stepsPerEpoch * plan.Phase.Epochs;
         foreach (var batch in batches)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -222,13 +289,20 @@ internal sealed class NetworkTrainer
             progress?.Report(new TrainingProgress(plan.Phase.Name, epoch, plan.TotalEpochs, batchNumber, stepsPerEpoch, lossSum / seen,
                 imagesPerSecond, TimeSpan.FromSeconds((stepsPerEpoch - batchNumber + (plan.TotalEpochs - epoch) * stepsPerEpoch) * batch.Count / Math.Max(1e-9, imagesPerSecond)), null));
         }
-        return seen == 0 ? (double.NaN, double.NaN, 0) : (lossSum / seen, (double)correct / seen, (int)seen);
     }
 
     private ValidationResult Validate(PrefixCache? cache, CancellationToken cancellationToken)
     {
         NetworkPredictions predictions;
-        if (cache is null)
+        if (cache is null && _network.Prefix is { } prefix && _options.PipelineFrozenBlocks)
+        {
+            _network.eval();
+            var batches = PrefixPipeline.Run(_data.ValidationLoader!.ReadEpoch(0, cancellationToken), prefix, PipelineDepth, null, cancellationToken)
+                .Select(item => new NetworkPredictions.Batch(() => _network.ForwardFromBoundary(item.Take()), item.Labels, item.Samples, item.Count));
+            using (TorchThreads(_splitThreads.Torch))
+                predictions = NetworkPredictions.Collect(batches, _data.ClassNames.Count, _data.ValidationCount, cancellationToken);
+        }
+        else if (cache is null)
             predictions = NetworkPredictions.Run(_network, _data.ValidationLoader!, _data.ClassNames.Count, _data.ValidationCount, cancellationToken);
         else
         {

@@ -9,92 +9,130 @@ namespace TransferLearning.ML.Training;
 /// tensor of an image is the same every epoch, so the first epoch of a phase computes it (loader, then ONNX Runtime)
 /// and keeps it, and the later epochs train the trainable part on the kept tensors in the loader's own batch order
 /// (<see cref="ImageBatchLoader.EpochOrder"/>), reading no image. Results are those of the uncached split run.
+/// With augmentation (<see cref="FineTuneOptions.CachedAugmentedViews"/> = K, part 2b) it holds K views: epoch e
+/// of the phase uses view e mod K, filled by the phase's first K epochs from their own augmented images and reused
+/// by the later ones.
 /// </summary>
 internal sealed class PrefixCache
 {
-    private readonly float[] _values;
-    private readonly bool[] _filled;
+    private readonly float[][] _values;
+    private readonly bool[][] _filled;
+    private readonly bool[] _complete;
     private readonly int[] _labels;
     private readonly long[] _shape;
     private readonly int _perImage;
     private readonly int _batchSize;
-    private bool _complete;
 
-    private PrefixCache(int samples, long[] shape, int perImage, int batchSize)
+    private PrefixCache(int samples, long[] shape, int perImage, int batchSize, int views)
     {
-        _values = GC.AllocateUninitializedArray<float>(checked(samples * perImage));
-        _filled = new bool[samples];
+        _values = Enumerable.Range(0, views).Select(_ => GC.AllocateUninitializedArray<float>(checked(samples * perImage))).ToArray();
+        _filled = Enumerable.Range(0, views).Select(_ => new bool[samples]).ToArray();
+        _complete = new bool[views];
         _labels = new int[samples];
         _shape = shape;
         _perImage = perImage;
         _batchSize = batchSize;
     }
 
+    /// <summary>Views of every image the cache holds (1 without augmentation).</summary>
+    public int Views => _values.Length;
+
     /// <summary>Bytes the cache holds for <paramref name="samples"/> images of this boundary shape.</summary>
     public static long BytesFor(int samples, long[] boundaryShape) => samples * boundaryShape.Aggregate(1L, (a, b) => a * b) * sizeof(float);
 
-    /// <summary>A cache for a loader's images (all of them, or none: null when <see cref="BytesFor"/> is above
-    /// int.MaxValue floats).</summary>
-    public static PrefixCache? TryCreate(ImageBatchLoader loader, int samples, long[] boundaryShape)
+    /// <summary>A cache of <paramref name="views"/> views of a loader's images (all of them, or none: null when one
+    /// view is above <see cref="Array.MaxLength"/> floats).</summary>
+    public static PrefixCache? TryCreate(ImageBatchLoader loader, int samples, long[] boundaryShape, int views = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(views, 1);
         long perImage = boundaryShape.Aggregate(1L, (a, b) => a * b);
         if (perImage <= 0 || perImage * samples > Array.MaxLength) return null;
-        return new PrefixCache(samples, boundaryShape, (int)perImage, loader.Options.BatchSize);
+        return new PrefixCache(samples, boundaryShape, (int)perImage, loader.Options.BatchSize, views);
     }
 
-    /// <summary>One batch of an epoch: the loader's batch on the first pass, else the samples to take from the cache.</summary>
-    public readonly record struct Item(ImageBatch? Images, int[] Samples)
+    /// <summary>The view that epoch <paramref name="phaseEpoch"/> (0-based, within its phase) trains on.</summary>
+    public int ViewOf(int phaseEpoch) => phaseEpoch % Views;
+
+    /// <summary>One batch of an epoch: the loader's batch on the pass that fills the view, else the samples to take from it.</summary>
+    public readonly record struct Item(ImageBatch? Images, int[] Samples, int View)
     {
         public int Count => Samples.Length;
     }
 
     /// <summary>
-    /// The batches of epoch <paramref name="epoch"/>: through the loader until one pass has filled the cache, then
-    /// from the cache in the order the loader would visit (images the loader skipped as unreadable stay out).
+    /// The batches of epoch <paramref name="epoch"/> on view <paramref name="view"/>: through the loader until one
+    /// pass has filled the view, then from the view in the order the loader would visit (images the loader skipped
+    /// as unreadable stay out).
     /// </summary>
-    public IEnumerable<Item> Epoch(ImageBatchLoader loader, int epoch, CancellationToken cancellationToken)
+    public IEnumerable<Item> Epoch(ImageBatchLoader loader, int epoch, CancellationToken cancellationToken, int view = 0)
     {
-        if (!_complete)
+        if (!_complete[view])
         {
             foreach (ImageBatch batch in loader.ReadEpoch(epoch, cancellationToken))
-                yield return new Item(batch, batch.SampleIndices.AsSpan(0, batch.Count).ToArray());
-            _complete = true;
+                yield return new Item(batch, batch.SampleIndices.AsSpan(0, batch.Count).ToArray(), view);
+            _complete[view] = true;
             yield break;
         }
         int[] order = loader.EpochOrder(epoch);
+        bool[] filled = _filled[view];
         for (int start = 0; start < order.Length; start += _batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int[] samples = order.AsSpan(start, Math.Min(_batchSize, order.Length - start)).ToArray().Where(s => _filled[s]).ToArray();
-            if (samples.Length > 0) yield return new Item(null, samples);
+            int[] samples = order.AsSpan(start, Math.Min(_batchSize, order.Length - start)).ToArray().Where(s => filled[s]).ToArray();
+            if (samples.Length > 0) yield return new Item(null, samples, view);
+        }
+    }
+
+    /// <summary>Whether one pass has filled view <paramref name="view"/> (the epochs on it read no image).</summary>
+    public bool IsComplete(int view = 0) => _complete[view];
+
+    /// <summary>
+    /// The pass that fills view <paramref name="view"/>, with the prefix pipelined (<see cref="PrefixPipeline"/>):
+    /// each batch's boundary is kept as the producer computes it, and the view is complete once the pass has run to
+    /// its end.
+    /// </summary>
+    public IEnumerable<PrefixPipeline.Item> FirstPassPipelined(ImageBatchLoader loader, int epoch, FrozenPrefix prefix, int depth,
+        CancellationToken cancellationToken, int view = 0)
+    {
+        if (_complete[view]) throw new InvalidOperationException($"View {view} of the prefix cache is filled already.");
+        foreach (var item in PrefixPipeline.Run(loader.ReadEpoch(epoch, cancellationToken), prefix, depth, (b, t) => Keep(view, b, t), cancellationToken))
+            yield return item;
+        _complete[view] = true;
+    }
+
+    // one computed batch into a view
+    private void Keep(int view, ImageBatch batch, Tensor computed)
+    {
+        ReadOnlySpan<float> rows = MemoryMarshal.Cast<byte, float>(computed.bytes);
+        float[] values = _values[view];
+        bool[] filled = _filled[view];
+        for (int i = 0; i < batch.Count; i++)
+        {
+            int sample = batch.SampleIndices[i];
+            rows.Slice(i * _perImage, _perImage).CopyTo(values.AsSpan(sample * _perImage, _perImage));
+            _labels[sample] = batch.Labels[i];
+            filled[sample] = true;
         }
     }
 
     /// <summary>
     /// The batch's boundary tensor (in the caller's dispose scope): computed by <paramref name="prefix"/> and kept on
-    /// the first pass, copied from the cache afterwards (one copy, into libtorch memory).
+    /// the pass that fills the view, copied from the view afterwards (one copy, into libtorch memory).
     /// </summary>
     public Tensor BoundaryOf(Item item, FrozenPrefix prefix)
     {
         if (item.Images is { } batch)
         {
-            var (images, _) = BatchTensors.From(batch);
             Tensor computed;
-            using (no_grad()) computed = prefix.Run(images);
-            ReadOnlySpan<float> rows = MemoryMarshal.Cast<byte, float>(computed.bytes);
-            for (int i = 0; i < batch.Count; i++)
-            {
-                int sample = batch.SampleIndices[i];
-                rows.Slice(i * _perImage, _perImage).CopyTo(_values.AsSpan(sample * _perImage, _perImage));
-                _labels[sample] = batch.Labels[i];
-                _filled[sample] = true;
-            }
+            using (no_grad()) computed = prefix.Run(batch.Buffer.AsSpan(0, batch.Count * batch.Channels * batch.Height * batch.Width), batch.Count);
+            Keep(item.View, batch, computed);
             return computed;
         }
         Tensor boundary = empty([item.Count, .. _shape], ScalarType.Float32);
         Span<float> target = MemoryMarshal.Cast<byte, float>(boundary.bytes);
+        float[] values = _values[item.View];
         for (int i = 0; i < item.Count; i++)
-            _values.AsSpan(item.Samples[i] * _perImage, _perImage).CopyTo(target.Slice(i * _perImage, _perImage));
+            values.AsSpan(item.Samples[i] * _perImage, _perImage).CopyTo(target.Slice(i * _perImage, _perImage));
         return boundary;
     }
 
