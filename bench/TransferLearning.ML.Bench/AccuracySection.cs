@@ -92,7 +92,7 @@ internal static class AccuracySection
             report.AddAccuracy(name, mode, metrics.Accuracy, metrics.RocAuc, seconds, evaluatedOn, train.Count, metrics.ConfidenceIntervals, groups is not null);
             var reference = Reference.GetValueOrDefault(name);
             section.Row(name, mode, $"{train.Count} / {validation.Count} / {test.Count}", splitBy, evaluatedOn,
-                WithInterval(metrics.Accuracy, metrics.ConfidenceIntervals?.Accuracy), WithInterval(metrics.RocAuc, metrics.ConfidenceIntervals?.RocAuc), seconds,
+                BenchReport.WithInterval(metrics.Accuracy, metrics.ConfidenceIntervals?.Accuracy), BenchReport.WithInterval(metrics.RocAuc, metrics.ConfidenceIntervals?.RocAuc), seconds,
                 mode == "features" ? reference.Features : reference.FineTune);
         }
         finally
@@ -100,9 +100,4 @@ internal static class AccuracySection
             Directory.Delete(cache, recursive: true);
         }
     }
-
-    private static string WithInterval(double value, Metrics.ConfidenceInterval? interval) =>
-        interval is { } ci && double.IsFinite(ci.Lower)
-            ? FormattableString.Invariant($"{value:F3} [{ci.Lower:F3}, {ci.Upper:F3}]")
-            : FormattableString.Invariant($"{value:F3}");
 }

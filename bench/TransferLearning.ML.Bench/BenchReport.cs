@@ -64,6 +64,27 @@ internal sealed class BenchReport
         });
     }
 
+    /// <summary>"0.812 [0.750, 0.870]", or the value alone without an interval.</summary>
+    public static string WithInterval(double value, Metrics.ConfidenceInterval? interval) =>
+        interval is { } ci && double.IsFinite(ci.Lower)
+            ? FormattableString.Invariant($"{value:F3} [{ci.Lower:F3}, {ci.Upper:F3}]")
+            : FormattableString.Invariant($"{value:F3}");
+
+    /// <summary>The accuracy and ROC-AUC (with their bootstrap bounds when computed) and seconds under <paramref name="prefix"/>.</summary>
+    public void SetScores(string prefix, Metrics.ClassificationMetrics metrics, double seconds)
+    {
+        Set($"{prefix}.accuracy", metrics.Accuracy);
+        Set($"{prefix}.rocAuc", metrics.RocAuc);
+        if (metrics.ConfidenceIntervals is { } ci)
+        {
+            Set($"{prefix}.accuracyLower", ci.Accuracy.Lower);
+            Set($"{prefix}.accuracyUpper", ci.Accuracy.Upper);
+            Set($"{prefix}.rocAucLower", ci.RocAuc.Lower);
+            Set($"{prefix}.rocAucUpper", ci.RocAuc.Upper);
+        }
+        Set($"{prefix}.seconds", seconds);
+    }
+
     private static JsonNode? Round(double v) => double.IsFinite(v) ? JsonValue.Create(Math.Round(v, 4)) : null;
 
     /// <summary>A section's table; rows can be added after it is created.</summary>

@@ -173,23 +173,11 @@ internal static class EnsembleSection
         SplitScores? validation, ClassificationMetrics m, double seconds)
     {
         var ci = m.ConfidenceIntervals;
-        string WithInterval(double value, ConfidenceInterval? interval) => interval is null
-            ? value.ToString("F3", CultureInfo.InvariantCulture)
-            : string.Create(CultureInfo.InvariantCulture, $"{value:F3} [{interval.Lower:F3}, {interval.Upper:F3}]");
         string Score(double? value) => value is double v ? v.ToString("F3", CultureInfo.InvariantCulture) : "–";
         section.Row(dataset, model, images, Score(validation?.Accuracy), Score(validation?.RocAuc),
-            WithInterval(m.Accuracy, ci?.Accuracy), WithInterval(m.RocAuc, ci?.RocAuc), seconds);
+            BenchReport.WithInterval(m.Accuracy, ci?.Accuracy), BenchReport.WithInterval(m.RocAuc, ci?.RocAuc), seconds);
         string prefix = $"ensemble.{dataset}.{new string(model.TakeWhile(char.IsLetterOrDigit).ToArray())}";
-        report.Set($"{prefix}.accuracy", m.Accuracy);
-        report.Set($"{prefix}.rocAuc", m.RocAuc);
-        if (ci is not null)
-        {
-            report.Set($"{prefix}.accuracyLower", ci.Accuracy.Lower);
-            report.Set($"{prefix}.accuracyUpper", ci.Accuracy.Upper);
-            report.Set($"{prefix}.rocAucLower", ci.RocAuc.Lower);
-            report.Set($"{prefix}.rocAucUpper", ci.RocAuc.Upper);
-        }
-        report.Set($"{prefix}.seconds", seconds);
+        report.SetScores(prefix, m, seconds);
     }
 
     /// <summary>

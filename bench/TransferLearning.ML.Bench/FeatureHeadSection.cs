@@ -124,24 +124,12 @@ internal static class FeatureHeadSection
         ClassificationMetrics m, string selected, double seconds)
     {
         var ci = m.ConfidenceIntervals;
-        string WithInterval(double value, ConfidenceInterval? interval) => interval is null
-            ? value.ToString("F3", CultureInfo.InvariantCulture)
-            : string.Create(CultureInfo.InvariantCulture, $"{value:F3} [{interval.Lower:F3}, {interval.Upper:F3}]");
-        section.Row(dataset, head, images, WithInterval(m.Accuracy, ci?.Accuracy), WithInterval(m.RocAuc, ci?.RocAuc), m.BalancedAccuracy,
+        section.Row(dataset, head, images, BenchReport.WithInterval(m.Accuracy, ci?.Accuracy), BenchReport.WithInterval(m.RocAuc, ci?.RocAuc), m.BalancedAccuracy,
             m.LogLoss, selected, seconds);
         string prefix = $"featureHeads.{dataset}.{key}";
-        report.Set($"{prefix}.accuracy", m.Accuracy);
-        report.Set($"{prefix}.rocAuc", m.RocAuc);
+        report.SetScores(prefix, m, seconds);
         report.Set($"{prefix}.balancedAccuracy", m.BalancedAccuracy);
         report.Set($"{prefix}.logLoss", m.LogLoss);
-        if (ci is not null)
-        {
-            report.Set($"{prefix}.accuracyLower", ci.Accuracy.Lower);
-            report.Set($"{prefix}.accuracyUpper", ci.Accuracy.Upper);
-            report.Set($"{prefix}.rocAucLower", ci.RocAuc.Lower);
-            report.Set($"{prefix}.rocAucUpper", ci.RocAuc.Upper);
-        }
-        report.Set($"{prefix}.seconds", seconds);
     }
 
     /// <summary>
