@@ -28,8 +28,7 @@ public sealed partial class TransferLearner
     {
         var clock = Stopwatch.StartNew();
         var s = _settings with { CheckpointDirectory = null };
-        ImageDataset images = s.Images ?? (s.Splits is { } given
-            ? new ImageDataset(given.Train.ClassNames, given.Train.Samples.Concat(given.Validation.Samples), given.Train.Skipped.Concat(given.Validation.Skipped).ToArray())
+        ImageDataset images = s.Images ?? (s.Splits is { } given ? TrainingAndValidation(given)
             : throw new InvalidOperationException("No images: call WithImages(ImageDataset.FromFolder(\"data\")) before CrossValidate."));
         if (folds < 2 || folds > images.Count)
             throw new ArgumentOutOfRangeException(nameof(folds), folds, $"CrossValidate needs 2 to {images.Count} folds (the number of images), e.g. 5.");
@@ -54,8 +53,9 @@ public sealed partial class TransferLearner
         for (int i = 0; i < images.Count; i++) position[images.Samples[i]] = i;
         var dealt = images.StratifiedKFold(folds, s.SplitSeed, respectGroups: true);
         bool byGroup = images.HasGroups;
+        int groups = GroupCount(images);
         s.Logger.LogInformation("Cross-validation: {Folds} folds of {Images} images{Groups}", folds, images.Count,
-            byGroup ? $", {GroupCount(images)} groups kept whole" : " (no groups: dealt by image)");
+            byGroup ? $", {groups} groups kept whole" : " (no groups: dealt by image)");
 
         var results = new List<CrossValidationFold>(folds);
         var labels = new List<int>();
@@ -118,7 +118,7 @@ public sealed partial class TransferLearner
             Folds = results,
             Images = images,
             ByGroup = byGroup,
-            GroupCount = GroupCount(images),
+            GroupCount = groups,
             OutOfFold = new ScoredSplit(labels.ToArray(), matrix, indices.ToArray()),
             Elapsed = clock.Elapsed,
             Configuration = configuration!,
@@ -126,6 +126,10 @@ public sealed partial class TransferLearner
         foreach (var metric in result.Summary) s.Logger.LogInformation("Cross-validation: {Metric}", metric);
         return result;
     }
+
+    /// <summary>The training and validation splits as one dataset (what cross-validation deals into folds).</summary>
+    private static ImageDataset TrainingAndValidation(DatasetSplit splits) =>
+        new(splits.Train.ClassNames, splits.Train.Samples.Concat(splits.Validation.Samples), [.. splits.Train.Skipped, .. splits.Validation.Skipped]);
 
     private static int GroupCount(ImageDataset images) =>
         images.Samples.Select((sample, i) => sample.Group is { } g ? "g:" + g : "s:" + i).Distinct(StringComparer.Ordinal).Count();

@@ -125,7 +125,7 @@ public sealed partial class TransferLearner
             if (folds >= 2)
             {
                 // small data: the trial's score is its mean over folds of the training and validation images pooled
-                var pooled = new ImageDataset(splits.Train.ClassNames, splits.Train.Samples.Concat(splits.Validation.Samples));
+                var pooled = TrainingAndValidation(splits);
                 CrossValidationResult cv;
                 try
                 {

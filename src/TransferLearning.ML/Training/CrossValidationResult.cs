@@ -68,7 +68,7 @@ public sealed class CrossValidationResult
     public CrossValidatedMetric Metric(string name, Func<ClassificationMetrics, double> value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        return CrossValidatedMetric.From(name, Folds.Select(f => value(f.Metrics)).ToArray());
+        return Summarise(name, value, double.NegativeInfinity, double.PositiveInfinity);
     }
 
     private CrossValidatedMetric Summarise(string name, Func<ClassificationMetrics, double> value, double min, double max) =>

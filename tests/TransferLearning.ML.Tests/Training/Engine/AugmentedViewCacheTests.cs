@@ -39,7 +39,7 @@ public sealed class AugmentedViewCacheTests : IDisposable
     [Fact]
     public void Views_are_the_augmented_epochs_own_and_later_epochs_reuse_them()
     {
-        var log = new ListLogger();
+        var log = new RecordingLogger();
         var uncached = Fit(views: 0, log: log);
         Assert.Contains(log.Messages, m => m.Contains("Phase finetune: the frozen blocks' output is not cached: the training images are augmented"));
 
@@ -47,7 +47,7 @@ public sealed class AugmentedViewCacheTests : IDisposable
         Assert.Equal(uncached.History.Select(h => h.TrainLoss), allViews.History.Select(h => h.TrainLoss));
         Assert.Equal(uncached.History.Select(h => h.ValidationLoss), allViews.History.Select(h => h.ValidationLoss));
 
-        var oneLog = new ListLogger();
+        var oneLog = new RecordingLogger();
         var one = Fit(views: 1, log: oneLog);
         Assert.Contains(oneLog.Messages, m => m.Contains("Phase finetune: the frozen blocks' output ('p1', [16,8,8] per image) of 1 augmented view(s) of each training image is kept"));
         Assert.Equal(uncached.History.Count, one.History.Count);
@@ -66,14 +66,14 @@ public sealed class AugmentedViewCacheTests : IDisposable
     [Fact]
     public void Views_beyond_the_memory_budget_are_not_cached()
     {
-        var log = new ListLogger();
+        var log = new RecordingLogger();
         var refused = Fit(views: 2, cacheBytes: 200_000, log: log);
         Assert.Contains(log.Messages, m => m.Contains("Phase finetune: the frozen blocks' output is not cached: 0 MB for 36 images (2 augmented view(s) of each training image), above FrozenOutputCacheBytes"));
         Assert.DoesNotContain(log.Messages, m => m.Contains("Phase finetune: the frozen blocks' output ('p1'"));
         var uncached = Fit(views: 0);
         Assert.Equal(uncached.History.Select(h => h.TrainLoss), refused.History.Select(h => h.TrainLoss));
 
-        var fits = new ListLogger();
+        var fits = new RecordingLogger();
         Fit(views: 1, cacheBytes: 200_000, log: fits);
         Assert.Contains(fits.Messages, m => m.Contains("Phase finetune: the frozen blocks' output ('p1', [16,8,8] per image) of 1 augmented view(s)"));
     }
@@ -102,20 +102,4 @@ public sealed class AugmentedViewCacheTests : IDisposable
     }
 
     public void Dispose() => _work.Dispose();
-
-    private sealed class ListLogger : ILogger
-    {
-        private readonly List<string> _messages = [];
-
-        public IReadOnlyList<string> Messages { get { lock (_messages) return _messages.ToList(); } }
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (_messages) _messages.Add(formatter(state, exception));
-        }
-    }
 }

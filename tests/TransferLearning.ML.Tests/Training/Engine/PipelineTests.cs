@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Onnx.Module;
 using TransferLearning.ML.Tests.Data;
@@ -31,7 +30,7 @@ public sealed class PipelineTests : IDisposable
     public void A_pipelined_run_gives_the_unpipelined_validation_losses(bool bothEnginesOnTwoThreads)
     {
         var backbone = LoopFixtures.Backbone(_work);
-        var log = new ListLogger();
+        var log = new RecordingLogger();
         var options = Options(pipelined: true) with { SplitThreads = bothEnginesOnTwoThreads ? (2, 2) : null };
         var pipelined = LoopFixtures.Learner(backbone).WithLogger(log).FineTune(options).Fit();
         var sequential = LoopFixtures.Learner(backbone).FineTune(Options(pipelined: false)).Fit();
@@ -73,7 +72,7 @@ public sealed class PipelineTests : IDisposable
     {
         using var module = OnnxModule.FromModel(LoopFixtures.BackboneModel());
         var graph = ML.Onnx.OnnxModel.FromBytes(Google.Protobuf.MessageExtensions.ToByteArray(LoopFixtures.BackboneModel()));
-        using var prefix = FrozenPrefix.TryCreate(graph, module, 2, threads: 1, "test", new ListLogger())!;
+        using var prefix = FrozenPrefix.TryCreate(graph, module, 2, threads: 1, "test", new RecordingLogger())!;
         int size = LoopFixtures.Size;
 
         int produced = 0;
@@ -111,20 +110,4 @@ public sealed class PipelineTests : IDisposable
     }
 
     public void Dispose() => _work.Dispose();
-
-    private sealed class ListLogger : ILogger
-    {
-        private readonly List<string> _messages = [];
-
-        public IReadOnlyList<string> Messages { get { lock (_messages) return _messages.ToList(); } }
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (_messages) _messages.Add(formatter(state, exception));
-        }
-    }
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Tests.Data;
 using TransferLearning.ML.Tests.Training.Loop;
@@ -26,13 +25,13 @@ public sealed class PrefixCacheTests : IDisposable
     public void A_cached_run_is_the_uncached_split_run_bit_for_bit()
     {
         var backbone = LoopFixtures.Backbone(_work);
-        var log = new Messages();
+        var log = new RecordingLogger();
         var cached = LoopFixtures.Learner(backbone).WithLogger(log).FineTune(Options(1L << 30)).Fit();
         var uncached = LoopFixtures.Learner(backbone).FineTune(Options(0)).Fit();
 
         // 24 training + 12 validation images: [16] floats each in the head phase, [16,8,8] before the last block
-        Assert.Contains(log.All, m => m.Contains("Phase head: the frozen blocks' output ('y', [16] per image) is kept after the first epoch"));
-        Assert.Contains(log.All, m => m.Contains("Phase finetune: the frozen blocks' output ('p1', [16,8,8] per image) is kept after the first epoch"));
+        Assert.Contains(log.Messages, m => m.Contains("Phase head: the frozen blocks' output ('y', [16] per image) is kept after the first epoch"));
+        Assert.Contains(log.Messages, m => m.Contains("Phase finetune: the frozen blocks' output ('p1', [16,8,8] per image) is kept after the first epoch"));
         Assert.Equal(6, cached.History.Count);
         Assert.Equal(uncached.History.Select(h => h.TrainLoss), cached.History.Select(h => h.TrainLoss));
         Assert.Equal(uncached.History.Select(h => h.ValidationLoss), cached.History.Select(h => h.ValidationLoss));
@@ -46,33 +45,17 @@ public sealed class PrefixCacheTests : IDisposable
     public void Augmentation_or_a_small_budget_turns_the_cache_off()
     {
         var backbone = LoopFixtures.Backbone(_work);
-        var augmented = new Messages();
+        var augmented = new RecordingLogger();
         LoopFixtures.Learner(backbone).Augment(Augmentations.Light).WithLogger(augmented).FineTune(Options(1L << 30) with { Epochs = 1, HeadEpochs = 1 }).Fit();
-        Assert.Contains(augmented.All, m => m.Contains("Phase finetune: the frozen blocks' output is not cached: the training images are augmented"));
-        Assert.DoesNotContain(augmented.All, m => m.Contains("is kept"));
+        Assert.Contains(augmented.Messages, m => m.Contains("Phase finetune: the frozen blocks' output is not cached: the training images are augmented"));
+        Assert.DoesNotContain(augmented.Messages, m => m.Contains("is kept"));
 
-        var small = new Messages();
+        var small = new RecordingLogger();
         // 36 images × 16·8·8 floats = 147 KB in the fine-tune phase, 2.3 KB in the head phase
         LoopFixtures.Learner(backbone).WithLogger(small).FineTune(Options(100_000) with { Epochs = 1, HeadEpochs = 1 }).Fit();
-        Assert.Contains(small.All, m => m.Contains("Phase finetune: the frozen blocks' output is not cached: ") && m.Contains(" MB for 36 images, above FrozenOutputCacheBytes"));
-        Assert.Contains(small.All, m => m.Contains("Phase head: the frozen blocks' output ('y', [16] per image) is kept"));
+        Assert.Contains(small.Messages, m => m.Contains("Phase finetune: the frozen blocks' output is not cached: ") && m.Contains(" MB for 36 images, above FrozenOutputCacheBytes"));
+        Assert.Contains(small.Messages, m => m.Contains("Phase head: the frozen blocks' output ('y', [16] per image) is kept"));
     }
 
     public void Dispose() => _work.Dispose();
-
-    private sealed class Messages : ILogger
-    {
-        private readonly List<string> _messages = [];
-
-        public IReadOnlyList<string> All { get { lock (_messages) return _messages.ToList(); } }
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (_messages) _messages.Add(formatter(state, exception));
-        }
-    }
 }

@@ -27,13 +27,13 @@ public sealed class SplitExecutionMobileNetTests(ITestOutputHelper output)
     [SharedFact(TrainingData.MobileNet, TrainingData.Kermany)]
     public void Split_execution_of_MobileNetV2_gives_the_all_TorchSharp_validation_losses()
     {
-        var log = new Messages();
+        var log = new RecordingLogger();
         var split = Learner(split: true, log).Fit();
         var torchOnly = Learner(split: false).Fit();
-        foreach (string line in log.All.Where(m => m.StartsWith("Phase ", StringComparison.Ordinal))) output.WriteLine(line);
+        foreach (string line in log.Messages.Where(m => m.StartsWith("Phase ", StringComparison.Ordinal))) output.WriteLine(line);
 
-        Assert.Contains(log.All, m => m.Contains("Phase head: the ") && m.Contains("run in ONNX Runtime"));
-        Assert.Contains(log.All, m => m.Contains("Phase finetune: the ") && m.Contains("run in ONNX Runtime"));
+        Assert.Contains(log.Messages, m => m.Contains("Phase head: the ") && m.Contains("run in ONNX Runtime"));
+        Assert.Contains(log.Messages, m => m.Contains("Phase finetune: the ") && m.Contains("run in ONNX Runtime"));
         Assert.Equal(3, split.History.Count);
         Assert.Equal(torchOnly.History.Count, split.History.Count);
         for (int i = 0; i < split.History.Count; i++)
@@ -42,21 +42,5 @@ public sealed class SplitExecutionMobileNetTests(ITestOutputHelper output)
             Assert.True(Math.Abs(a - b) <= 1e-3 * Math.Abs(b), $"epoch {i + 1}: validation loss {a:G9} split, {b:G9} all TorchSharp");
         }
         Assert.Equal(torchOnly.ValidationMetrics!.Accuracy, split.ValidationMetrics!.Accuracy, 3);
-    }
-
-    private sealed class Messages : ILogger
-    {
-        private readonly List<string> _messages = [];
-
-        public IReadOnlyList<string> All { get { lock (_messages) return _messages.ToList(); } }
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (_messages) _messages.Add(formatter(state, exception));
-        }
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using TransferLearning.ML.Onnx;
 using TransferLearning.ML.Onnx.Module;
 using TransferLearning.ML.Onnx.Proto;
@@ -39,7 +38,7 @@ public sealed class SplitExecutionTests : IDisposable
     public void Split_execution_gives_the_all_TorchSharp_results(int unfreeze)
     {
         var backbone = LoopFixtures.Backbone(_work);
-        var log = new ListLogger();
+        var log = new RecordingLogger();
         var split = LoopFixtures.Learner(backbone).WithLogger(log).FineTune(Options(unfreeze, split: true)).Fit();
         var torchOnly = LoopFixtures.Learner(backbone).FineTune(Options(unfreeze, split: false)).Fit();
 
@@ -72,7 +71,7 @@ public sealed class SplitExecutionTests : IDisposable
         string path = _work.File("dropout-backbone.onnx");
         File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(WithDropoutAfterInput(LoopFixtures.BackboneModel())));
         var backbone = ML.Backbones.Backbone.FromOnnx(path);
-        var log = new ListLogger();
+        var log = new RecordingLogger();
         var fallback = LoopFixtures.Learner(backbone).WithLogger(log).FineTune(Options(1, split: true)).Fit();
         var torchOnly = LoopFixtures.Learner(backbone).FineTune(Options(1, split: false)).Fit();
 
@@ -131,20 +130,4 @@ public sealed class SplitExecutionTests : IDisposable
     }
 
     public void Dispose() => _work.Dispose();
-
-    private sealed class ListLogger : ILogger
-    {
-        private readonly List<string> _messages = [];
-
-        public IReadOnlyList<string> Messages { get { lock (_messages) return _messages.ToList(); } }
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (_messages) _messages.Add(formatter(state, exception));
-        }
-    }
 }
