@@ -36,6 +36,9 @@ public sealed class OperatorTests
             .Node("AveragePool", ["x"], "y", ("kernel_shape", new long[] { 2, 2 }), ("strides", new long[] { 2, 2 }), ("pads", new long[] { 0, 0, 1, 1 })),
         ["clip_opset6_attributes"] = () => new TinyGraph(Image, opset: 6).Node("Clip", ["x"], "y", ("min", -0.2f), ("max", 0.3f)),
         ["clip_inputs_relu6"] = () => new TinyGraph(Image).Scalar("lo", 0f).Scalar("hi", 0.5f).Node("Clip", ["x", "lo", "hi"], "y"),
+        // bounds 0 and 6 under autograd run as relu6: inputs scaled past both bounds
+        ["clip_relu6_bounds_0_6"] = () => new TinyGraph(Image).Scalar("k", 9f).Scalar("lo", 0f).Scalar("hi", 6f)
+            .Node("Mul", ["x", "k"], "m").Node("Clip", ["m", "lo", "hi"], "y"),
         ["hardsigmoid_hardswish_leakyrelu"] = () => new TinyGraph(Image, opset: 14)
             .Node("HardSigmoid", ["x"], "a", ("alpha", 0.3f)).Node("HardSwish", ["a"], "b").Node("LeakyRelu", ["b"], "y", ("alpha", 0.2f)),
         ["softmax_reducemean_transpose"] = () => new TinyGraph(Image)
@@ -86,6 +89,26 @@ public sealed class OperatorTests
             double error = OnnxRuntimeReference.RelativeError(actual, expected);
             Assert.True(error <= 1e-5, $"{name} (grad {recordGradients}): error {error:E2}");
         }
+    }
+
+    [Fact]
+    public void Relu6_clip_under_autograd_passes_the_gradient_inside_its_bounds_only()
+    {
+        ModelProto model = Graphs["clip_relu6_bounds_0_6"]().Model;
+        float[] input = ModuleFixtures.RandomInput(2 * 3 * 9 * 9, seed: 5);
+        using var module = OnnxModule.FromModel(model);
+        using var scope = NewDisposeScope();
+        Tensor x = torch.tensor(input, Image).requires_grad_(true);
+        module.forward(x).sum().backward();
+        float[] gradient = ModuleFixtures.ToArray(x.grad!);
+        int inside = 0, outside = 0;
+        for (int i = 0; i < input.Length; i++)
+        {
+            float scaled = input[i] * 9f;
+            if (scaled is > 0f and < 6f) { Assert.Equal(9f, gradient[i]); inside++; }
+            else if (scaled is < 0f or > 6f) { Assert.Equal(0f, gradient[i]); outside++; }
+        }
+        Assert.True(inside > 0 && outside > 0, $"the input reaches both sides of the bounds ({inside} inside, {outside} outside)");
     }
 
     [Fact]
