@@ -1,6 +1,9 @@
 // Measures OnnxModule against ONNX Runtime on MobileNetV2 (forward, no_grad) and the module's fine-tuning step.
 // Usage: dotnet run --project bench/ModuleForwardBench -c Release [-- <path to mobilenetv2-imagenet.onnx>] [iterations]
 // Run it once as is and once with MALLOC_ARENA_MAX=1 to see what glibc's per-thread arenas cost a worker thread.
+//   --suffix  profiles the trainable part of the default split fine-tune step alone (last 5 blocks + head from a
+//             random boundary tensor [32,96,14,14]; the peer is bench/pytorch/suffix_step.py)
+//   --ops     times single operators of that step, forward and backward (peer: suffix_step.py --ops)
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
@@ -8,9 +11,12 @@ using TransferLearning.ML.Onnx.Module;
 using static TorchSharp.torch;
 
 const int Batch = 32, Size = 224, Threads = 2;
-string modelPath = args.Length > 0 ? args[0] : DefaultModelPath();
-int iterations = args.Length > 1 ? int.Parse(args[1]) : 5;
+string[] positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+string modelPath = positional.Length > 0 ? positional[0] : DefaultModelPath();
+int iterations = positional.Length > 1 ? int.Parse(positional[1]) : 5;
 torch.set_num_threads(Threads);
+if (args.Contains("--ops")) { Operators(); return; }
+if (args.Contains("--suffix")) { Suffix(modelPath); return; }
 Console.WriteLine($"allocator: {TransferLearning.ML.Runtime.NativeAllocator.EnsureApplied()}");
 Console.WriteLine($"model {modelPath}; batch {Batch}, {Size}x{Size}, {Threads} threads, {iterations} timed iterations after warm-up");
 
@@ -75,6 +81,65 @@ using (var backbone = OnnxModule.FromBytes(bytes, new OnnxModuleOptions { Output
         optimizer.step();
     });
     Console.WriteLine($"OnnxModule train step, last 5 of {backbone.Blocks.Count} blocks + Linear(1280,2), Adam: {Batch * iterations / seconds,8:F1} images/s");
+}
+
+// the split fine-tune's TorchSharp part: MobileNetV2's last 5 blocks + a Linear head, AdamW, from the boundary
+static void Suffix(string modelPath)
+{
+    const int unfrozen = 5;
+    Console.WriteLine($"allocator: {TransferLearning.ML.Runtime.NativeAllocator.EnsureApplied()}");
+    byte[] bytes = File.ReadAllBytes(modelPath);
+    using var backbone = OnnxModule.FromBytes(bytes, new OnnxModuleOptions { OutputName = PooledFeatures(bytes) });
+    backbone.FreezeAllButLastBlocks(unfrozen);
+    int start = backbone.Blocks.Count - unfrozen;
+    Console.WriteLine($"boundary {backbone.Blocks[start - 1].OutputName}; {backbone.Blocks.Count} blocks, from block {start}");
+    using var head = nn.Linear(1280, 2);
+    var parameters = backbone.parameters().Where(p => p.requires_grad).Concat(head.parameters()).ToList();
+    using var optimizer = optim.AdamW(parameters, lr: 1e-4, weight_decay: 0.01);
+    torch.random.manual_seed(1);
+    using Tensor x = randn(Batch, 96, 14, 14);
+    using Tensor labels = tensor(Enumerable.Range(0, Batch).Select(i => (long)(i % 2)).ToArray());
+    backbone.train();
+    head.train();
+
+    Tensor Loss() => nn.functional.cross_entropy(head.forward(backbone.ForwardFromBlock(start, x).flatten(1)), labels);
+    Report("forward no_grad", () => { using var s = NewDisposeScope(); using var g = no_grad(); backbone.ForwardFromBlock(start, x); });
+    Report("forward with grad", () => { using var s = NewDisposeScope(); Loss(); });
+    Report("forward+backward", () => { using var s = NewDisposeScope(); optimizer.zero_grad(); Loss().backward(); });
+    Report("full step (AdamW)", () => { using var s = NewDisposeScope(); optimizer.zero_grad(); Loss().backward(); optimizer.step(); });
+    Report("optimizer step alone", () => { using var s = NewDisposeScope(); optimizer.step(); });
+}
+
+// the step's operators on their shapes, forward and forward+backward
+static void Operators()
+{
+    foreach (var (c, hw, k, g, name) in new[] { (576L, 14L, 3L, 576L, "dw3x3 576@14"), (960, 7, 3, 960, "dw3x3 960@7"), (160, 7, 1, 1, "pw 160->960@7") })
+    {
+        long cout = g > 1 ? c : 960;
+        using Tensor x = randn(32, c, hw, hw).requires_grad_(true);
+        using Tensor w = randn(cout, c / g, k, k).requires_grad_(true);
+        using Tensor b = randn(cout).requires_grad_(true);
+        Report($"{name} forward", () => { using var s = NewDisposeScope(); using var n = no_grad(); nn.functional.conv2d(x, w, b, [1], [k / 2], [1], g); });
+        Report($"{name} forward+backward", () => { using var s = NewDisposeScope(); nn.functional.conv2d(x, w, b, [1], [k / 2], [1], g).sum().backward(); });
+    }
+    using Tensor y = randn(32, 960, 7, 7).requires_grad_(true);
+    Report("clamp(0,6) forward+backward", () => { using var s = NewDisposeScope(); y.clamp(0, 6).sum().backward(); });
+    Report("hardtanh(0,6) forward+backward", () => { using var s = NewDisposeScope(); nn.functional.hardtanh(y, 0, 6).sum().backward(); });
+    Report("relu6 forward+backward", () => { using var s = NewDisposeScope(); nn.functional.relu6(y).sum().backward(); });
+}
+
+// best of 3 rounds of 10 steps after 3 warm-up steps, in ms per batch
+static void Report(string what, Action step)
+{
+    for (int i = 0; i < 3; i++) step();
+    double best = double.MaxValue;
+    for (int r = 0; r < 3; r++)
+    {
+        var watch = Stopwatch.StartNew();
+        for (int i = 0; i < 10; i++) step();
+        best = Math.Min(best, watch.Elapsed.TotalMilliseconds / 10);
+    }
+    Console.WriteLine($"torchsharp {what}: {best:F1} ms/batch");
 }
 
 static double Time(int iterations, Action step)

@@ -1,8 +1,8 @@
-"""PyTorch peer of bench/SuffixStepBench: the trainable part of the default fine-tune step alone.
+"""PyTorch peer of bench/ModuleForwardBench --suffix: the trainable part of the default fine-tune step alone.
 
 torchvision's mobilenet_v2 with its batch norms fused (as finetune_step.py builds it), features[14:] (the library's
 last 5 blocks, from the boundary /features/features.13/Add_output_0) + pooling + dropout + Linear(1280, 2), AdamW,
-on a random boundary tensor [32, 96, 14, 14], 2 threads; --ops times the single operators SuffixStepBench --ops times.
+on a random boundary tensor [32, 96, 14, 14], 2 threads; --ops times the single operators ModuleForwardBench --ops times.
 Prints the best of 3 rounds of 10 steps, in ms per batch.
 Run with MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 (as finetune_step.py).
 """

@@ -86,7 +86,7 @@ internal static class ActivationOperators
         if (float.IsNegativeInfinity(min)) return float.IsPositiveInfinity(max) ? x.clone() : x.clamp_max(max);
         if (float.IsPositiveInfinity(max)) return x.clamp_min(min);
         // ReLU6 (MobileNet's Clip) under autograd: libtorch's clamp backward costs 10-20x relu6's, and MobileNetV2's
-        // trainable blocks run nine per step (bench/SuffixStepBench, docs/performance.md). The same values; the
+        // trainable blocks run nine per step (bench/ModuleForwardBench --suffix, docs/performance.md). The same values; the
         // gradient differs only at x exactly 0 or 6 (0 there, as PyTorch's ReLU6 gives; clamp passes it)
         if (min == 0 && max == 6 && is_grad_enabled()) return nn.functional.relu6(x);
         return x.clamp(min, max);
