@@ -27,7 +27,10 @@ internal static class DatasetAssembler
             kept = entries.Where(e => wanted.Contains(e.ClassName));
         }
         List<DatasetEntry> list = kept.ToList();
-        if (options.GroupPattern is { Length: > 0 } pattern) list = WithGroupsFromFileNames(list, pattern);
+        string? pattern = options.GroupPattern == ImageDatasetOptions.DetectGroups
+            ? GroupPatterns.Detect(list.Select(e => Path.GetFileNameWithoutExtension(e.Source.Path ?? e.Source.DisplayName)).ToList())
+            : options.GroupPattern;
+        if (pattern is { Length: > 0 }) list = WithGroupsFromFileNames(list, pattern);
 
         IReadOnlyList<string> classNames;
         if (options.ClassNames is { } given)

@@ -44,9 +44,17 @@ public sealed record ImageDatasetOptions
     /// typically the patient, so that <see cref="ImageDataset.Split"/> and <see cref="ImageDataset.StratifiedKFold"/> keep a
     /// patient's images on one side. Default <c>null</c>: no groups from file names (a CSV's group column still
     /// applies). A file whose name does not match is an <see cref="ImageDataException"/> naming it.
-    /// See <see cref="KermanyPatientPattern"/>.
+    /// See <see cref="KermanyPatientPattern"/>; <see cref="DetectGroups"/> (<c>"auto"</c>) takes the known pattern
+    /// every file name matches, if any (<see cref="GroupPatterns.Detect(IReadOnlyCollection{string})"/>), as
+    /// <c>tl train --group-pattern auto</c> does.
     /// </summary>
     public string? GroupPattern { get; init; }
+
+    /// <summary>
+    /// <see cref="GroupPattern"/> value <c>"auto"</c>: groups from the file names where every name follows a known
+    /// convention (the Kermany chest X-rays' patients), else none.
+    /// </summary>
+    public const string DetectGroups = "auto";
 
     /// <summary>
     /// <see cref="GroupPattern"/> for the Kermany et al. chest X-rays: <c>personN_bacteria_M</c> / <c>personN_virus_M</c>

@@ -15,6 +15,22 @@ public sealed class GroupPatternsTests
         Assert.Equal(1635 + 1211, grouped.Samples.Select(s => s.Group).Distinct().Count());
     }
 
+    [SharedFact("datasets/kermany-cxr", "datasets/breastmnist")]
+    public void GroupPattern_auto_detects_the_patients_where_the_names_say_who_they_are_and_none_elsewhere()
+    {
+        var options = new ImageDatasetOptions { GroupPattern = ImageDatasetOptions.DetectGroups, MaxImagesPerClass = 200, Seed = 3 };
+        var kermany = ImageDataset.FromFolder(RepositoryPaths.SharedDataset("kermany-cxr", "train"), options);
+        var explicitly = ImageDataset.FromFolder(RepositoryPaths.SharedDataset("kermany-cxr", "train"),
+            options with { GroupPattern = ImageDatasetOptions.KermanyPatientPattern });
+        Assert.Equal(explicitly.Samples.Select(s => s.Group), kermany.Samples.Select(s => s.Group));
+        Assert.All(kermany.Samples, s => Assert.False(string.IsNullOrEmpty(s.Group)));
+        Assert.True(kermany.Samples.Select(s => s.Group).Distinct().Count() < kermany.Samples.Count); // patients with several images
+
+        var breast = ImageDataset.FromFolder(RepositoryPaths.SharedDataset("breastmnist", "train"), options);
+        var ungrouped = ImageDataset.FromFolder(RepositoryPaths.SharedDataset("breastmnist", "train"), options with { GroupPattern = null });
+        Assert.Equal(ungrouped.Samples.Select(s => s.Group), breast.Samples.Select(s => s.Group));
+    }
+
     [SharedFact("datasets/breastmnist", "datasets/kidney-ct")]
     public void Folders_whose_names_carry_no_patient_are_split_by_image()
     {
