@@ -58,12 +58,22 @@ internal static class TrainCommand
                           "image and N light augmented views (the threshold is chosen on them). Default 0 (off).",
             DefaultValueFactory = _ => 0,
         };
+        var ema = new Option<double?>("--ema")
+        {
+            Description = "Fine-tuning and scratch: keep an exponential moving average of the weights with this half-life in epochs " +
+                          "(e.g. 1) as each epoch's model, instead of the last step's weights. Default: off.",
+        };
+        var mixUp = new Option<double?>("--mixup")
+        {
+            Description = "Fine-tuning and scratch: MixUp with this Beta(α, α) (e.g. 0.2), mixing each batch at the input of the first trainable " +
+                          "block (the images from scratch). Default: off.",
+        };
         var imageSize = new Option<int?>("--image-size") { Description = "Input side in pixels (e.g. 64 for 28×28 MedMNIST images). Default: the backbone's own (224 for most)." };
 
         var command = new Command("train", "Train a classifier on folder-per-class images; writes model.tlmodel, report.html, metrics.json and history.csv.")
         {
             train, validation, test, mode, headKind, output, epochs, unfreeze, batch, learningRate, headLearningRate, augment, validationFraction,
-            maxPerClass, classes, threshold, seed, threads, checkpoints, skipUnreadable, maxMegapixels, imageSize, groupPattern, folds, tta,
+            maxPerClass, classes, threshold, seed, threads, checkpoints, skipUnreadable, maxMegapixels, imageSize, groupPattern, folds, tta, ema, mixUp,
         };
         backbone.AddTo(command);
         command.SetAction((parse, cancellationToken) => Task.FromResult(CommandRunner.Run(token =>
@@ -118,6 +128,11 @@ internal static class TrainCommand
                 throw new ArgumentException($"--head {head} applies to --mode features only (this run: --mode {modeName}).");
             if (modeName != "finetune" && parse.GetValue(headLearningRate) is not null)
                 throw new ArgumentException($"--head-lr applies to --mode finetune only (this run: --mode {modeName}); use --lr.");
+            double? emaHalfLife = parse.GetValue(ema), mixUpAlpha = parse.GetValue(mixUp);
+            if (modeName is not ("finetune" or "scratch") && mixUpAlpha is not null)
+                throw new ArgumentException($"--mixup applies to --mode finetune and scratch only (this run: --mode {modeName}).");
+            if (modeName is not ("finetune" or "scratch") && emaHalfLife is not null)
+                throw new ArgumentException($"--ema applies to --mode finetune and scratch only (this run: --mode {modeName}).");
             if (modeName == "auto" && (epochCount is not null || batchSize is not null || lr is not null))
                 throw new ArgumentException("--mode auto tries each candidate recipe with its own defaults: leave out --epochs, --batch-size and --lr, or choose --mode features, finetune or scratch.");
             FeatureExtractionOptions features = new();
@@ -140,12 +155,14 @@ internal static class TrainCommand
                 "scratch" => learner.TrainFromScratch(scratch with
                 {
                     Epochs = epochCount ?? scratch.Epochs, LearningRate = lr ?? scratch.LearningRate, BatchSize = batchSize ?? scratch.BatchSize,
+                    EmaHalfLifeEpochs = emaHalfLife, MixUpAlpha = mixUpAlpha ?? scratch.MixUpAlpha,
                 }),
                 _ => learner.FineTune(fineTune with
                 {
                     Epochs = epochCount ?? fineTune.Epochs, UnfreezeLastBlocks = parse.GetValue(unfreeze) ?? fineTune.UnfreezeLastBlocks,
                     BatchSize = batchSize ?? fineTune.BatchSize, FineTuneLearningRate = lr ?? fineTune.FineTuneLearningRate,
                     LearningRate = parse.GetValue(headLearningRate) ?? fineTune.LearningRate,
+                    EmaHalfLifeEpochs = emaHalfLife, MixUpAlpha = mixUpAlpha ?? fineTune.MixUpAlpha,
                 }),
             };
 

@@ -53,6 +53,26 @@ public sealed record FineTuneOptions : TrainingRecipe
     /// <summary>Class weights in the loss. Default: <see cref="ClassWeighting.InverseFrequency"/>.</summary>
     public override ClassWeighting ClassWeighting { get; init; } = ClassWeighting.InverseFrequency;
 
+    /// <summary>
+    /// MixUp (Zhang et al. 2018): the α of the Beta(α, α) distribution of the mixing weight λ; each training batch
+    /// trains on λ·x + (1 − λ)·x' and λ·loss(y) + (1 − λ)·loss(y') for x', y' the same batch shuffled. x is the input
+    /// of the first trainable block, i.e. the frozen blocks' output (their feature space; the images where nothing is
+    /// frozen), so it mixes the same tensor in split execution, with the frozen-output cache (which it leaves on:
+    /// the mixing is drawn anew each epoch) and all in TorchSharp. Typical α: 0.2–0.4. Training accuracy is then
+    /// counted against the unshuffled labels. 0 turns it off. Default: 0.
+    /// </summary>
+    public double MixUpAlpha { get; init; }
+
+    /// <summary>
+    /// Weight averaging: the model of each epoch (validated, kept as the best epoch, exported) is an exponential
+    /// moving average of the trained weights over the optimiser steps, with this half-life in epochs (e.g. 1: a step
+    /// one epoch back weighs half of the latest), instead of the weights after the last step (timm's model EMA,
+    /// a cousin of SWA). Each phase averages its own trainable weights from where the phase starts; the average
+    /// warms up over its first steps (decay min(d, (1 + n) / (10 + n))). It costs a copy of the trainable weights
+    /// and an update per step. null averages nothing. Default: null.
+    /// </summary>
+    public double? EmaHalfLifeEpochs { get; init; }
+
     /// <summary>Clip the gradients' global L2 norm to this value; null does not clip. Default: null.</summary>
     public double? GradientClipNorm { get; init; }
 
@@ -91,6 +111,21 @@ public sealed record FineTuneOptions : TrainingRecipe
     /// the cache off. Default: 1 GiB.
     /// </summary>
     public long FrozenOutputCacheBytes { get; init; } = 1L << 30;
+
+    /// <summary>
+    /// Where the frozen-output cache needs more than <see cref="FrozenOutputCacheBytes"/>, the most disk it may take
+    /// instead: a scratch file in <see cref="FrozenOutputCacheDirectory"/>, written by the epochs that compute the
+    /// output and read back batch by batch by the later ones (the OS page cache keeps what fits; the file is deleted
+    /// when the phase ends, and on Linux and macOS a killed process leaves none behind). A folder with less free space
+    /// than the cache plus 256 MB is not used, and the log says so. It trades disk writes for the frozen blocks'
+    /// forward pass and image decoding of the later epochs, as the memory cache does. 0 never uses the disk.
+    /// Default: 8 GiB.
+    /// </summary>
+    public long FrozenOutputDiskCacheBytes { get; init; } = 8L << 30;
+
+    /// <summary>The folder of the frozen-output cache's scratch file (<see cref="FrozenOutputDiskCacheBytes"/>);
+    /// null: the system's temporary folder (<see cref="Path.GetTempPath"/>). Default: null.</summary>
+    public string? FrozenOutputCacheDirectory { get; init; }
 
     /// <summary>
     /// With split execution and augmentation, how many augmented views of each training image the frozen-output
@@ -146,10 +181,18 @@ public sealed record FineTuneOptions : TrainingRecipe
         if (DiscriminativeFactor < 1 || double.IsNaN(DiscriminativeFactor))
             throw new ArgumentException($"DiscriminativeFactor must be ≥ 1 (was {DiscriminativeFactor}); 1 gives every block the same rate.");
         if (FrozenOutputCacheBytes < 0) throw new ArgumentException($"FrozenOutputCacheBytes must be ≥ 0 (was {FrozenOutputCacheBytes}); 0 turns the cache off.");
+        if (FrozenOutputDiskCacheBytes < 0)
+            throw new ArgumentException($"FrozenOutputDiskCacheBytes must be ≥ 0 (was {FrozenOutputDiskCacheBytes}); 0 keeps the frozen-output cache off the disk.");
+        if (FrozenOutputCacheDirectory is { Length: 0 })
+            throw new ArgumentException("FrozenOutputCacheDirectory is empty: give a folder, or null for the system's temporary folder.");
         if (CachedAugmentedViews < 0) throw new ArgumentException($"CachedAugmentedViews must be ≥ 0 (was {CachedAugmentedViews}); 0 caches nothing when augmenting.");
         if (BatchSize < 1) throw new ArgumentException($"BatchSize must be ≥ 1 (was {BatchSize}).");
         if (WeightDecay < 0 || double.IsNaN(WeightDecay)) throw new ArgumentException($"WeightDecay must be ≥ 0 (was {WeightDecay}).");
         if (LabelSmoothing is < 0 or >= 1 || double.IsNaN(LabelSmoothing)) throw new ArgumentException($"LabelSmoothing must be in [0, 1) (was {LabelSmoothing}).");
+        if (MixUpAlpha < 0 || double.IsNaN(MixUpAlpha) || double.IsInfinity(MixUpAlpha))
+            throw new ArgumentException($"MixUpAlpha must be ≥ 0 (was {MixUpAlpha}); 0 turns MixUp off, 0.2–0.4 is typical.");
+        if (EmaHalfLifeEpochs is double ema && !(ema > 0 && !double.IsInfinity(ema)))
+            throw new ArgumentException($"EmaHalfLifeEpochs must be a positive number of epochs or null (was {ema}), e.g. 1.");
         if (GradientClipNorm is <= 0) throw new ArgumentException($"GradientClipNorm must be positive or null (was {GradientClipNorm}).");
         ArgumentNullException.ThrowIfNull(Schedule, nameof(Schedule));
         ArgumentNullException.ThrowIfNull(EarlyStopping, nameof(EarlyStopping));

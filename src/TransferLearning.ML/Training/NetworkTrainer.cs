@@ -22,6 +22,7 @@ internal sealed class NetworkTrainer
     private readonly FineTuneOptions _options;
     private readonly ILogger _logger;
     private readonly Func<int, string, FrozenPrefix?>? _prefixFor;
+    private readonly MixUp? _mixUp;
     private (int Torch, int Onnx) _splitThreads;
 
     // prefixFor, split execution: the frozen prefix for a phase with that many frozen blocks (and that name), or
@@ -34,6 +35,7 @@ internal sealed class NetworkTrainer
         _options = options;
         _logger = logger;
         _prefixFor = prefixFor;
+        _mixUp = options.MixUpAlpha > 0 ? new MixUp(options.MixUpAlpha) : null;
     }
 
     public NetworkRun Run(IReadOnlyList<Phase> phases, int seed, string? checkpointDirectory, string fingerprint,
@@ -54,9 +56,9 @@ internal sealed class NetworkTrainer
         int resumeFrom = resumed?.CompletedEpochs ?? 0;
         bool stoppedBeforeResume = resumed?.Stopped ?? false;
         bool loaded = false;
-        void LoadCheckpoint(OptimizerHelper? optimizer)
+        void LoadCheckpoint(OptimizerHelper? optimizer, WeightAverage? average)
         {
-            var state = TrainingCheckpoint.Load(checkpointPath!, fingerprint, _network, optimizer, out byte[]? bestWeights);
+            var state = TrainingCheckpoint.Load(checkpointPath!, fingerprint, _network, optimizer, average, out byte[]? bestWeights);
             selection.Resume(state, bestWeights);
             loaded = true;
             _logger.LogInformation("Resumed from {Checkpoint} after epoch {Epoch}", checkpointPath, state.CompletedEpochs);
@@ -81,7 +83,11 @@ internal sealed class NetworkTrainer
             using var optimizer = OptimizerFactory.Create(_options.Optimizer, groups);
             // each phase has its own patience; a run resumed in the middle of this phase keeps the count it had
             bool resumesWithinPhase = resumed is not null && !loaded && resumeFrom > epochBase;
-            if (resumed is not null && !loaded) LoadCheckpoint(resumesWithinPhase ? optimizer : null);
+            if (resumed is not null && !loaded && !resumesWithinPhase) LoadCheckpoint(null, null);
+            // the phase's weight average (EmaHalfLifeEpochs) starts from the weights the phase starts with, or
+            // continues the checkpoint's
+            using var average = WeightAverage.For(_options, groups.SelectMany(g => g.Parameters).ToList(), _data.TrainBatches);
+            if (resumesWithinPhase) LoadCheckpoint(optimizer, average);
             if (!resumesWithinPhase) selection.StartPhase();
 
             // the phase's frozen blocks in ONNX Runtime (split execution), for its training and validation passes,
@@ -92,7 +98,10 @@ internal sealed class NetworkTrainer
                 _logger.LogInformation("Phase {Phase}: the frozen blocks run one batch ahead on their own thread (pipelined), {Torch} libtorch and {Onnx} ONNX Runtime threads",
                     phase.Name, _splitThreads.Torch, _splitThreads.Onnx);
             var (trainCache, validationCache) = Caches(prefix, phase.Name);
-            var plan = new EpochPlan(phase, totalEpochs, _data.TrainBatches, optimizer, groups, classWeights, trainCache, validationCache);
+            using var keptTrain = trainCache;
+            using var keptValidation = validationCache;
+            var plan = new EpochPlan(phase, totalEpochs, _data.TrainBatches, optimizer, groups, classWeights, trainCache, validationCache, average,
+                MixUpBlock(unfrozen, phase.Name));
             try
             {
                 for (int e = Math.Max(0, resumeFrom - epochBase); e < phase.Epochs; e++)
@@ -100,9 +109,15 @@ internal sealed class NetworkTrainer
                     int epoch = epochBase + e + 1;
                     torch.random.manual_seed(seed * 7919L + epoch);
                     var metrics = RunEpoch(plan, e, epoch, selection.PlateauFactor, progress, cancellationToken);
-                    bool stop = selection.Record(metrics, _data.ValidationLoader is not null, () => TrainingCheckpoint.Snapshot(_network));
+                    bool stop;
+                    // the epoch's model is the weight average where there is one: it is what was validated and what is kept
+                    using (average?.SwappedIn())
+                        stop = selection.Record(metrics, _data.ValidationLoader is not null, () => TrainingCheckpoint.Snapshot(_network));
+                    // the phase ends with the average in the network (the next phase starts from it); the checkpoint
+                    // keeps the trained weights and the average apart until then
+                    if (stop || e == phase.Epochs - 1) average?.CopyIntoNetwork();
                     if (checkpointPath is not null)
-                        TrainingCheckpoint.Save(checkpointPath, selection.ToCheckpoint(fingerprint, epoch), _network, optimizer, selection.BestWeights);
+                        TrainingCheckpoint.Save(checkpointPath, selection.ToCheckpoint(fingerprint, epoch), _network, optimizer, selection.BestWeights, average);
                     progress?.Report(new TrainingProgress(phase.Name, epoch, totalEpochs, plan.StepsPerEpoch, plan.StepsPerEpoch, metrics.TrainLoss,
                         0, Remaining(clock, epoch - resumeFrom, totalEpochs - epoch), metrics));
                     if (stop)
@@ -119,14 +134,26 @@ internal sealed class NetworkTrainer
             }
             epochBase = phaseEnd;
         }
-        if (resumed is not null && !loaded) LoadCheckpoint(null); // the checkpoint's run had already finished
+        if (resumed is not null && !loaded) LoadCheckpoint(null, null); // the checkpoint's run had already finished
 
         return Finish(phases, selection, clock.Elapsed);
     }
 
     /// <summary>What every epoch of one phase shares: its optimiser, parameter groups and schedule length.</summary>
     private sealed record EpochPlan(Phase Phase, int TotalEpochs, int StepsPerEpoch, OptimizerHelper Optimizer,
-        IReadOnlyList<ParameterGroup> Groups, Tensor? ClassWeights, PrefixCache? TrainCache, PrefixCache? ValidationCache);
+        IReadOnlyList<ParameterGroup> Groups, Tensor? ClassWeights, PrefixCache? TrainCache, PrefixCache? ValidationCache, WeightAverage? Average,
+        int? MixUpBlock);
+
+    // with MixUp, the block whose input is mixed: the first trainable one (where the network narrows to one tensor
+    // before it), else null and the images are mixed
+    private int? MixUpBlock(int unfrozen, string phase)
+    {
+        if (_mixUp is null) return null;
+        int block = _network.Backbone.Blocks.Count - unfrozen;
+        if (block == 0 || _network.Backbone.CanStartAt(block) is null) return block;
+        _logger.LogInformation("Phase {Phase}: MixUp mixes the images: {Reason}", phase, _network.Backbone.CanStartAt(block));
+        return null;
+    }
 
     // the prefix cache of a split phase: every training and validation image, or none
     private (PrefixCache? Train, PrefixCache? Validation) Caches(FrozenPrefix? prefix, string phase)
@@ -148,22 +175,33 @@ internal sealed class NetworkTrainer
         int validation = _data.ValidationLoader is null ? 0 : _data.ValidationCount;
         long bytes = PrefixCache.BytesFor(_data.TrainCount, shape) * views + PrefixCache.BytesFor(validation, shape);
         int images = _data.TrainCount * views + validation;
-        PrefixCache? train = bytes <= _options.FrozenOutputCacheBytes ? PrefixCache.TryCreate(_data.TrainLoader, _data.TrainCount, shape, views) : null;
-        PrefixCache? validating = train is null || _data.ValidationLoader is null ? null : PrefixCache.TryCreate(_data.ValidationLoader, validation, shape);
+        string what = $"{bytes / 1e6:F0} MB for {_data.TrainCount + validation} images" + (augmented ? $" ({views} augmented view(s) of each training image)" : "");
+        // in memory within its budget, else in a scratch file within the disk budget, else not at all
+        bool inMemory = bytes <= _options.FrozenOutputCacheBytes;
+        string? whyNotOnDisk = null;
+        string folder = _options.FrozenOutputCacheDirectory ?? Path.GetTempPath();
+        Func<int, long, BoundaryStore?>? store = inMemory ? BoundaryStore.InMemory
+            : bytes <= _options.FrozenOutputDiskCacheBytes ? (n, perImage) => BoundaryStore.OnDisk(folder, n, perImage, out whyNotOnDisk)
+            : null;
+        PrefixCache? train = store is null ? null : PrefixCache.TryCreate(_data.TrainLoader, _data.TrainCount, shape, views, store);
+        PrefixCache? validating = train is null || _data.ValidationLoader is null ? null : PrefixCache.TryCreate(_data.ValidationLoader, validation, shape, 1, store!);
         if (train is null || _data.ValidationLoader is not null && validating is null)
         {
-            _logger.LogInformation("Phase {Phase}: the frozen blocks' output is not cached: {Megabytes:F0} MB for {Images} images{Views}, above FrozenOutputCacheBytes ({Budget:F0} MB)",
-                phase, bytes / 1e6, _data.TrainCount + validation, augmented ? $" ({views} augmented view(s) of each training image)" : "",
-                _options.FrozenOutputCacheBytes / 1e6);
+            train?.Dispose();
+            string reason = whyNotOnDisk is not null ? $"above FrozenOutputCacheBytes ({_options.FrozenOutputCacheBytes / 1e6:F0} MB), and the disk cannot take it: {whyNotOnDisk}"
+                : inMemory ? "more floats than one array holds"
+                : $"above FrozenOutputCacheBytes ({_options.FrozenOutputCacheBytes / 1e6:F0} MB) and FrozenOutputDiskCacheBytes ({_options.FrozenOutputDiskCacheBytes / 1e6:F0} MB)";
+            _logger.LogInformation("Phase {Phase}: the frozen blocks' output is not cached: {What}, {Reason}", phase, what, reason);
             return (null, null);
         }
+        string where = inMemory ? "" : $", on disk in {folder} (above FrozenOutputCacheBytes, {_options.FrozenOutputCacheBytes / 1e6:F0} MB)";
         if (augmented)
             _logger.LogInformation("Phase {Phase}: the frozen blocks' output ('{Boundary}', [{Shape}] per image) of {Views} augmented view(s) of each training image is kept: " +
-                "the phase's first {Views} epoch(s) compute them, epoch e reuses view e mod {Views} after that (less augmentation diversity); {Megabytes:F0} MB for {Images} images",
-                phase, prefix.Boundary, string.Join(",", shape), views, views, views, bytes / 1e6, _data.TrainCount + validation);
+                "the phase's first {Views} epoch(s) compute them, epoch e reuses view e mod {Views} after that (less augmentation diversity); {Megabytes:F0} MB for {Images} images{Where}",
+                phase, prefix.Boundary, string.Join(",", shape), views, views, views, bytes / 1e6, _data.TrainCount + validation, where);
         else
-            _logger.LogInformation("Phase {Phase}: the frozen blocks' output ('{Boundary}', [{Shape}] per image) is kept after the first epoch: {Megabytes:F0} MB for {Images} images",
-                phase, prefix.Boundary, string.Join(",", shape), bytes / 1e6, images);
+            _logger.LogInformation("Phase {Phase}: the frozen blocks' output ('{Boundary}', [{Shape}] per image) is kept after the first epoch: {Megabytes:F0} MB for {Images} images{Where}",
+                phase, prefix.Boundary, string.Join(",", shape), bytes / 1e6, images, where);
         return (train, validating);
     }
 
@@ -174,7 +212,9 @@ internal sealed class NetworkTrainer
         var epochClock = Stopwatch.StartNew();
         var (trainLoss, trainAccuracy, trainImages) = TrainEpoch(plan, phaseEpoch, epoch, plateauFactor, progress, cancellationToken);
         double trainSeconds = epochClock.Elapsed.TotalSeconds;
-        var validation = _data.ValidationLoader is null ? ValidationResult.None : Validate(plan.ValidationCache, cancellationToken);
+        ValidationResult validation;
+        using (plan.Average?.SwappedIn())
+            validation = _data.ValidationLoader is null ? ValidationResult.None : Validate(plan.ValidationCache, cancellationToken);
         double lr = plan.Optimizer.ParamGroups.Last().LearningRate;
         var metrics = new EpochMetrics(epoch, plan.Phase.Name, trainLoss, trainAccuracy, validation.Loss,
             validation.Accuracy, validation.RocAuc, lr, epochClock.Elapsed.TotalSeconds, trainSeconds, trainImages);
@@ -207,23 +247,34 @@ internal sealed class NetworkTrainer
         double lossSum = 0;
         long correct = 0, seen = 0;
         var epochClock = Stopwatch.StartNew();
-        // each batch's logits and labels, made in the step's dispose scope: from the images, from the cached prefix
-        // output, or from the boundary that the pipelined prefix computed ahead on its own thread
-        IEnumerable<(Func<(Tensor Logits, Tensor Labels)> Forward, int Count)> batches;
+        // each batch's input of the trainable part and its labels, made in the step's dispose scope, and the forward
+        // pass from that input: the boundary that the pipelined prefix computed ahead on its own thread, the cached
+        // prefix output, or the images (all in TorchSharp; with MixUp, the images through the frozen blocks, so that
+        // every path mixes the same tensor)
+        IEnumerable<TrainingBatch> batches;
         int view = plan.TrainCache?.ViewOf(phaseEpoch) ?? 0;
         var pipelined = Pipelined(plan.TrainCache, epoch, view, cancellationToken);
+        Func<Tensor, Tensor> fromBoundary = _network.ForwardFromBoundary;
         if (pipelined is not null)
-            batches = pipelined.Select(item => (new Func<(Tensor, Tensor)>(() =>
-                (_network.ForwardFromBoundary(item.Take()), tensor(item.Labels, ScalarType.Int64))), item.Count));
+            batches = pipelined.Select(item => new TrainingBatch(() => (item.Take(), tensor(item.Labels, ScalarType.Int64)), fromBoundary, item.Count));
         else if (plan.TrainCache is { } cache)
-            batches = cache.Epoch(_data.TrainLoader, epoch, cancellationToken, view).Select(item => (new Func<(Tensor, Tensor)>(() =>
-                (_network.ForwardFromBoundary(cache.BoundaryOf(item, _network.Prefix!)), tensor(cache.LabelsOf(item), ScalarType.Int64))), item.Count));
-        else
-            batches = _data.TrainLoader.ReadEpoch(epoch, cancellationToken).Select(batch => (new Func<(Tensor, Tensor)>(() =>
+            batches = cache.Epoch(_data.TrainLoader, epoch, cancellationToken, view).Select(item => new TrainingBatch(
+                () => (cache.BoundaryOf(item, _network.Prefix!), tensor(cache.LabelsOf(item), ScalarType.Int64)), fromBoundary, item.Count));
+        else if (_mixUp is not null && _network.Prefix is { } prefix)
+            batches = _data.TrainLoader.ReadEpoch(epoch, cancellationToken).Select(batch => new TrainingBatch(() =>
             {
                 var (images, labels) = BatchTensors.From(batch);
-                return (_network.forward(images), labels);
-            }), batch.Count));
+                using (no_grad()) return (prefix.Run(images), labels);
+            }, fromBoundary, batch.Count));
+        else if (_network.Prefix is null && _mixUp is not null && plan.MixUpBlock is int block)
+            batches = _data.TrainLoader.ReadEpoch(epoch, cancellationToken).Select(batch => new TrainingBatch(() =>
+            {
+                var (images, labels) = BatchTensors.From(batch);
+                return (_network.InputOfBlock(block, images), labels);
+            }, input => _network.ForwardFromBlock(block, input), batch.Count));
+        else
+            batches = _data.TrainLoader.ReadEpoch(epoch, cancellationToken).Select(batch => new TrainingBatch(
+                () => BatchTensors.From(batch), _network.forward, batch.Count));
         // an epoch that runs the prefix: libtorch's share of the threads (pipelined, the two engines run at once)
         bool runsPrefix = _network.Prefix is not null && (plan.TrainCache is not { } c || !c.IsComplete(view));
         using (runsPrefix ? TorchThreads(_splitThreads.Torch) : null)
@@ -260,7 +311,11 @@ internal sealed class NetworkTrainer
     // batches the prefix may run ahead of the step: one in the queue, one being computed
     private const int PipelineDepth = 1;
 
-    private void TrainBatches(EpochPlan plan, IEnumerable<(Func<(Tensor Logits, Tensor Labels)> Forward, int Count)> batches, List<Parameter> trainable,
+    /// <summary>One training batch: its input to the trainable part and labels, read in the step's dispose scope, and
+    /// the forward pass from that input to the logits.</summary>
+    private sealed record TrainingBatch(Func<(Tensor Input, Tensor Labels)> Read, Func<Tensor, Tensor> Forward, int Count);
+
+    private void TrainBatches(EpochPlan plan, IEnumerable<TrainingBatch> batches, List<Parameter> trainable,
         int phaseEpoch, int epoch, double plateauFactor, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken,
         ref double lossSum, ref long correct, ref long seen, Stopwatch epochClock)
     {
@@ -273,13 +328,26 @@ internal sealed class NetworkTrainer
             OptimizerFactory.SetLearningRates(plan.Optimizer, plan.Groups, factor);
             using (var scope = NewDisposeScope())
             {
-                var (logits, labels) = batch.Forward();
-                Tensor loss = nn.functional.cross_entropy(logits, labels, plan.ClassWeights, label_smoothing: _options.LabelSmoothing)
-                              + _network.Head.L2Penalty();
+                var (input, labels) = batch.Read();
+                Tensor logits, loss;
+                Tensor CrossEntropy(Tensor targets) =>
+                    nn.functional.cross_entropy(logits, targets, plan.ClassWeights, label_smoothing: _options.LabelSmoothing);
+                if (_mixUp is not null)
+                {
+                    var (mixed, order, lambda) = _mixUp.Mix(input);
+                    logits = batch.Forward(mixed);
+                    loss = MixUp.Loss(CrossEntropy, labels, order, lambda) + _network.Head.L2Penalty();
+                }
+                else
+                {
+                    logits = batch.Forward(input);
+                    loss = CrossEntropy(labels) + _network.Head.L2Penalty();
+                }
                 plan.Optimizer.zero_grad();
                 loss.backward();
                 if (_options.GradientClipNorm is double clip) nn.utils.clip_grad_norm_(trainable, clip);
                 plan.Optimizer.step();
+                plan.Average?.Update();
                 lossSum += loss.item<float>() * batch.Count;
                 correct += logits.argmax(1).eq(labels).sum().item<long>();
                 seen += batch.Count;

@@ -11,11 +11,12 @@ namespace TransferLearning.ML.Training;
 /// (<see cref="ImageBatchLoader.EpochOrder"/>), reading no image. Results are those of the uncached split run.
 /// With augmentation (<see cref="FineTuneOptions.CachedAugmentedViews"/> = K, part 2b) it holds K views: epoch e
 /// of the phase uses view e mod K, filled by the phase's first K epochs from their own augmented images and reused
-/// by the later ones.
+/// by the later ones. Each view lives in a <see cref="BoundaryStore"/>: memory, or a scratch file where the memory
+/// budget is too small.
 /// </summary>
-internal sealed class PrefixCache
+internal sealed class PrefixCache : IDisposable
 {
-    private readonly float[][] _values;
+    private readonly BoundaryStore[] _values;
     private readonly bool[][] _filled;
     private readonly bool[] _complete;
     private readonly int[] _labels;
@@ -23,9 +24,10 @@ internal sealed class PrefixCache
     private readonly int _perImage;
     private readonly int _batchSize;
 
-    private PrefixCache(int samples, long[] shape, int perImage, int batchSize, int views)
+    private PrefixCache(BoundaryStore[] stores, int samples, long[] shape, int perImage, int batchSize)
     {
-        _values = Enumerable.Range(0, views).Select(_ => GC.AllocateUninitializedArray<float>(checked(samples * perImage))).ToArray();
+        int views = stores.Length;
+        _values = stores;
         _filled = Enumerable.Range(0, views).Select(_ => new bool[samples]).ToArray();
         _complete = new bool[views];
         _labels = new int[samples];
@@ -40,14 +42,30 @@ internal sealed class PrefixCache
     /// <summary>Bytes the cache holds for <paramref name="samples"/> images of this boundary shape.</summary>
     public static long BytesFor(int samples, long[] boundaryShape) => samples * boundaryShape.Aggregate(1L, (a, b) => a * b) * sizeof(float);
 
-    /// <summary>A cache of <paramref name="views"/> views of a loader's images (all of them, or none: null when one
-    /// view is above <see cref="Array.MaxLength"/> floats).</summary>
-    public static PrefixCache? TryCreate(ImageBatchLoader loader, int samples, long[] boundaryShape, int views = 1)
+    /// <summary>A cache of <paramref name="views"/> views of a loader's images in the stores <paramref name="store"/>
+    /// makes from (images, floats per image); null when it makes none for a view.</summary>
+    public static PrefixCache? TryCreate(ImageBatchLoader loader, int samples, long[] boundaryShape, int views, Func<int, long, BoundaryStore?> store)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(views, 1);
         long perImage = boundaryShape.Aggregate(1L, (a, b) => a * b);
-        if (perImage <= 0 || perImage * samples > Array.MaxLength) return null;
-        return new PrefixCache(samples, boundaryShape, (int)perImage, loader.Options.BatchSize, views);
+        if (perImage <= 0 || perImage > int.MaxValue) return null;
+        var stores = new List<BoundaryStore>();
+        for (int v = 0; v < views; v++)
+        {
+            if (store(samples, perImage) is { } made) stores.Add(made);
+            else
+            {
+                foreach (var s in stores) s.Dispose();
+                return null;
+            }
+        }
+        return new PrefixCache(stores.ToArray(), samples, boundaryShape, (int)perImage, loader.Options.BatchSize);
+    }
+
+    /// <summary>Releases the views (a scratch file is deleted).</summary>
+    public void Dispose()
+    {
+        foreach (var store in _values) store.Dispose();
     }
 
     /// <summary>The view that epoch <paramref name="phaseEpoch"/> (0-based, within its phase) trains on.</summary>
@@ -104,12 +122,12 @@ internal sealed class PrefixCache
     private void Keep(int view, ImageBatch batch, Tensor computed)
     {
         ReadOnlySpan<float> rows = MemoryMarshal.Cast<byte, float>(computed.bytes);
-        float[] values = _values[view];
+        BoundaryStore values = _values[view];
         bool[] filled = _filled[view];
         for (int i = 0; i < batch.Count; i++)
         {
             int sample = batch.SampleIndices[i];
-            rows.Slice(i * _perImage, _perImage).CopyTo(values.AsSpan(sample * _perImage, _perImage));
+            values.Write(sample, rows.Slice(i * _perImage, _perImage));
             _labels[sample] = batch.Labels[i];
             filled[sample] = true;
         }
@@ -130,9 +148,9 @@ internal sealed class PrefixCache
         }
         Tensor boundary = empty([item.Count, .. _shape], ScalarType.Float32);
         Span<float> target = MemoryMarshal.Cast<byte, float>(boundary.bytes);
-        float[] values = _values[item.View];
+        BoundaryStore values = _values[item.View];
         for (int i = 0; i < item.Count; i++)
-            values.AsSpan(item.Samples[i] * _perImage, _perImage).CopyTo(target.Slice(i * _perImage, _perImage));
+            values.Read(item.Samples[i], target.Slice(i * _perImage, _perImage));
         return boundary;
     }
 

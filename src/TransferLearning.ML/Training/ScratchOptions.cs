@@ -37,6 +37,12 @@ public sealed record ScratchOptions : TrainingRecipe
     /// <summary>Class weights in the loss. Default: inverse frequency.</summary>
     public override ClassWeighting ClassWeighting { get; init; } = ClassWeighting.InverseFrequency;
 
+    /// <summary>MixUp's α (see <see cref="FineTuneOptions.MixUpAlpha"/>; from scratch it mixes the images); 0: off. Default: 0.</summary>
+    public double MixUpAlpha { get; init; }
+
+    /// <summary>Weight averaging over the steps, half-life in epochs (see <see cref="FineTuneOptions.EmaHalfLifeEpochs"/>); null: none. Default: null.</summary>
+    public double? EmaHalfLifeEpochs { get; init; }
+
     /// <summary>Gradient clipping norm; null does not clip. Default: null.</summary>
     public double? GradientClipNorm { get; init; }
 
@@ -65,7 +71,7 @@ public sealed record ScratchOptions : TrainingRecipe
         Epochs = Epochs, HeadEpochs = 0, UnfreezeLastBlocks = int.MaxValue, FineTuneLearningRate = LearningRate,
         LearningRate = LearningRate, DiscriminativeFactor = 1, BatchSize = BatchSize, Optimizer = Optimizer,
         WeightDecay = WeightDecay, Schedule = Schedule, LabelSmoothing = LabelSmoothing, ClassWeighting = ClassWeighting,
-        GradientClipNorm = GradientClipNorm, EarlyStopping = EarlyStopping, Head = Head,
+        GradientClipNorm = GradientClipNorm, EmaHalfLifeEpochs = EmaHalfLifeEpochs, MixUpAlpha = MixUpAlpha, EarlyStopping = EarlyStopping, Head = Head,
         TrainBatchNormStatistics = TrainBatchNormStatistics,
     };
 }

@@ -27,7 +27,8 @@ internal static class TrainingCheckpoint
         bool Stopped,
         IReadOnlyList<EpochMetrics> History);
 
-    public static void Save(string path, State state, nn.Module network, OptimizerHelper optimizer, byte[]? bestWeights) =>
+    public static void Save(string path, State state, nn.Module network, OptimizerHelper optimizer, byte[]? bestWeights,
+        WeightAverage? average = null) =>
         AtomicFile.Write(path, file =>
         {
             using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
@@ -41,7 +42,13 @@ internal static class TrainingCheckpoint
             if (bestWeights is not null)
                 using (var entry = zip.CreateEntry("best.bin", CompressionLevel.NoCompression).Open())
                     entry.Write(bestWeights);
+            if (average is not null)
+                using (var entry = zip.CreateEntry(AverageEntry, CompressionLevel.NoCompression).Open())
+                    average.Write(entry);
         });
+
+    // the phase's weight average (FineTuneOptions.EmaHalfLifeEpochs), written while the phase runs
+    private const string AverageEntry = "average.bin";
 
     /// <summary>Reads only the run state (epochs done, history) of a checkpoint.</summary>
     /// <exception cref="InvalidDataException">The file is damaged or from another run.</exception>
@@ -58,9 +65,11 @@ internal static class TrainingCheckpoint
         }
     }
 
-    /// <summary>Reads a checkpoint into <paramref name="network"/> and, when given, <paramref name="optimizer"/>.</summary>
+    /// <summary>Reads a checkpoint into <paramref name="network"/> and, when given, <paramref name="optimizer"/> and
+    /// <paramref name="average"/> (which keeps its starting values where the checkpoint holds no average).</summary>
     /// <exception cref="InvalidDataException">The file is damaged or from another run; the message says what to do.</exception>
-    public static State Load(string path, string runFingerprint, nn.Module network, OptimizerHelper? optimizer, out byte[]? bestWeights)
+    public static State Load(string path, string runFingerprint, nn.Module network, OptimizerHelper? optimizer, WeightAverage? average,
+        out byte[]? bestWeights)
     {
         try
         {
@@ -74,6 +83,10 @@ internal static class TrainingCheckpoint
                 using (var buffered = Buffer(entry))
                 using (var reader = new BinaryReader(buffered))
                     optimizer.load_state_dict(reader);
+            if (average is not null && zip.GetEntry(AverageEntry) is { } averaged)
+                using (var entry = averaged.Open())
+                using (var buffered = Buffer(entry))
+                    average.Read(buffered);
             var best = zip.GetEntry("best.bin");
             bestWeights = null;
             if (best is not null)

@@ -39,6 +39,21 @@ internal sealed class TransferNetwork : nn.Module<Tensor, Tensor>
         return Head.forward(features).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The input of block <paramref name="block"/> (all in TorchSharp): the images through the blocks before it, which
+    /// are frozen; <see cref="ForwardFromBlock"/> goes on from it. Block 0's input is the images.
+    /// </summary>
+    public Tensor InputOfBlock(int block, Tensor images) => block == 0 ? images.alias() : Backbone.ForwardToBlock(block, images);
+
+    /// <summary>The logits from the input of block <paramref name="block"/> (<see cref="InputOfBlock"/>).</summary>
+    public Tensor ForwardFromBlock(int block, Tensor input)
+    {
+        if (block == 0) return forward(input);
+        using var scope = NewDisposeScope();
+        Tensor features = Backbone.ForwardFromBlock(block, input);
+        return Head.forward(features).MoveToOuterDisposeScope();
+    }
+
     /// <summary>The logits from the boundary tensor of the <see cref="Prefix"/> (computed before, e.g. cached).</summary>
     public Tensor ForwardFromBoundary(Tensor boundary)
     {

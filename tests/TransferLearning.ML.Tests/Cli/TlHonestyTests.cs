@@ -86,6 +86,11 @@ public sealed class TlHonestyTests : IDisposable
 
         Assert.Equal(2, result.Exit);
         Assert.Contains("--unfreeze applies to --mode finetune only", result.Error);
+
+        var averaged = TlRunner.Run("train", "--train", train, "--weights", RepositoryPaths.SharedModel("mobilenetv2-imagenet.onnx"),
+            "--mode", "features", "--ema", "1", "--out", Path.Combine(_work, "y"));
+        Assert.Equal(2, averaged.Exit);
+        Assert.Contains("--ema applies to --mode finetune and scratch only", averaged.Error);
     }
 
     public void Dispose() => Directory.Delete(_work, recursive: true);

@@ -143,6 +143,17 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
+    /// Runs the graph from <see cref="InputName"/> to the end of block <c>block - 1</c> and returns its output (the
+    /// boundary that <see cref="ForwardFromBlock"/> takes): the part of the network before an exact single-tensor cut.
+    /// Only valid where <see cref="CanStartAt"/> holds.
+    /// </summary>
+    internal Tensor ForwardToBlock(int block, Tensor input)
+    {
+        if (CanStartAt(block) is { } reason) throw new InvalidOperationException(reason);
+        return Execute(input, null, false, out _, endBlock: block);
+    }
+
+    /// <summary>
     /// Null when the graph from block <paramref name="block"/> on reads nothing computed before it but the output
     /// of block <c>block - 1</c> (parameters, constants and the preamble aside), so that
     /// <see cref="ForwardFromBlock"/> computes exactly what <see cref="forward"/> does; else why not.
@@ -207,10 +218,13 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         return output;
     }
 
-    private Tensor Execute(Tensor input, int[]? extraSlots, bool extrasAsLeaves, out Tensor?[] values, int startBlock = 0)
+    private Tensor Execute(Tensor input, int[]? extraSlots, bool extrasAsLeaves, out Tensor?[] values, int startBlock = 0, int endBlock = 0)
     {
         if (startBlock == 0) CheckInputType(input);
         CompiledNode[] nodes = _graph.Nodes;
+        // to a block's end (ForwardToBlock): the nodes up to it, and its output as the result
+        int endNode = endBlock == 0 ? nodes.Length : _blocks[endBlock - 1].EndNode;
+        int outputSlot = endBlock == 0 ? _graph.OutputSlot : _graph.SlotOf(_blocks[endBlock - 1].OutputName);
         values = new Tensor?[_graph.SlotCount];
         foreach (GraphParameter p in _graph.Parameters)
             if (p.Slot >= 0) values[p.Slot] = p.Value;
@@ -241,7 +255,7 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         int n = 0;
         try
         {
-            for (; n < nodes.Length; n++)
+            for (; n < endNode; n++)
             {
                 if (n == _graph.PreambleCount && mainStart > n && (n = mainStart) >= nodes.Length) break;
                 if (n == mainStart && noGradEnd > n && is_grad_enabled()) noGrad = no_grad();
@@ -283,11 +297,11 @@ public sealed partial class OnnxModule : nn.Module<Tensor, Tensor>
         {
             noGrad?.Dispose();
         }
-        Tensor output = values[_graph.OutputSlot]!;
-        if (_graph.OutputSlot == _graph.InputSlot) output = output.alias();
-        values[_graph.OutputSlot] = null;
+        Tensor output = values[outputSlot]!;
+        if (outputSlot == _graph.InputSlot) output = output.alias();
+        values[outputSlot] = null;
         ReleaseComputed(values, keep);
-        if (keep is not null && keep[_graph.OutputSlot]) values[_graph.OutputSlot] = output;
+        if (keep is not null && keep[outputSlot]) values[outputSlot] = output;
         return output;
     }
 

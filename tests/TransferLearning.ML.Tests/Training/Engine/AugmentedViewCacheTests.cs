@@ -20,7 +20,7 @@ public sealed class AugmentedViewCacheTests : IDisposable
     private static FineTuneOptions Options(int views, long cacheBytes = 1L << 30) => new()
     {
         HeadEpochs = 1, Epochs = 4, UnfreezeLastBlocks = 1, BatchSize = 8, FineTuneLearningRate = 3e-3,
-        FrozenOutputCacheBytes = cacheBytes, CachedAugmentedViews = views,
+        FrozenOutputCacheBytes = cacheBytes, CachedAugmentedViews = views, FrozenOutputDiskCacheBytes = 0, // memory only (disk: PrefixCacheTests)
     };
 
     private TrainingResult Fit(int views, long cacheBytes = 1L << 30, ILogger? log = null)

@@ -52,9 +52,39 @@ public sealed class PrefixCacheTests : IDisposable
 
         var small = new RecordingLogger();
         // 36 images × 16·8·8 floats = 147 KB in the fine-tune phase, 2.3 KB in the head phase
-        LoopFixtures.Learner(backbone).WithLogger(small).FineTune(Options(100_000) with { Epochs = 1, HeadEpochs = 1 }).Fit();
+        LoopFixtures.Learner(backbone).WithLogger(small).FineTune(Options(100_000) with { Epochs = 1, HeadEpochs = 1, FrozenOutputDiskCacheBytes = 0 }).Fit();
         Assert.Contains(small.Messages, m => m.Contains("Phase finetune: the frozen blocks' output is not cached: ") && m.Contains(" MB for 36 images, above FrozenOutputCacheBytes"));
         Assert.Contains(small.Messages, m => m.Contains("Phase head: the frozen blocks' output ('y', [16] per image) is kept"));
+    }
+
+    /// <summary>Above the memory budget the cache goes to a scratch file: the same run, and no file left behind.</summary>
+    [Fact]
+    public void A_cache_above_the_memory_budget_goes_to_disk_and_gives_the_same_run()
+    {
+        var backbone = LoopFixtures.Backbone(_work);
+        string scratch = Directory.CreateDirectory(Path.Combine(_work.Path, "scratch")).FullName;
+        var log = new RecordingLogger();
+        var onDisk = LoopFixtures.Learner(backbone).WithLogger(log)
+            .FineTune(Options(1) with { FrozenOutputCacheDirectory = scratch }).Fit();
+        var inMemory = LoopFixtures.Learner(backbone).FineTune(Options(1L << 30)).Fit();
+
+        Assert.Contains(log.Messages, m => m.Contains("Phase finetune: the frozen blocks' output ('p1', [16,8,8] per image) is kept after the first epoch") &&
+                                           m.Contains($"on disk in {scratch}"));
+        Assert.Equal(inMemory.History.Select(h => h.TrainLoss), onDisk.History.Select(h => h.TrainLoss));
+        Assert.Equal(inMemory.History.Select(h => h.ValidationLoss), onDisk.History.Select(h => h.ValidationLoss));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(scratch));   // the scratch files went with their phases
+    }
+
+    [Fact]
+    public void A_disk_folder_that_cannot_be_made_leaves_the_phase_uncached_and_says_why()
+    {
+        string notAFolder = Path.Combine(_work.Path, "a-file");
+        File.WriteAllText(notAFolder, "x");
+        var log = new RecordingLogger();
+        LoopFixtures.Learner(LoopFixtures.Backbone(_work)).WithLogger(log)
+            .FineTune(Options(1) with { Epochs = 1, HeadEpochs = 1, FrozenOutputCacheDirectory = notAFolder }).Fit();
+        Assert.Contains(log.Messages, m => m.Contains("Phase finetune: the frozen blocks' output is not cached: ") &&
+                                           m.Contains("the disk cannot take it: " + notAFolder));
     }
 
     public void Dispose() => _work.Dispose();

@@ -56,7 +56,7 @@ public sealed class SplitExecutionTests : IDisposable
         var torchWeights = LoopFixtures.Initializers(torchOnly.Model.ToOnnxBytes());
         foreach (string name in initial.Keys)
         {
-            double moved = Norm(initial[name], torchWeights[name]), apart = Norm(splitWeights[name], torchWeights[name]);
+            double moved = LoopFixtures.Distance(initial[name], torchWeights[name]), apart = LoopFixtures.Distance(splitWeights[name], torchWeights[name]);
             Assert.True(apart <= 1e-4 * moved || apart == 0, $"{name}: the two runs differ by {apart:G3}, training moved it by {moved:G3}");
         }
         // the exported classifier holds the whole backbone: the frozen blocks with their imported weights
@@ -114,8 +114,6 @@ public sealed class SplitExecutionTests : IDisposable
         Assert.NotNull(module.CanStartAt(0));
         Assert.NotNull(module.CanStartAt(module.Blocks.Count + 1));
     }
-
-    private static double Norm(float[] a, float[] b) => Math.Sqrt(a.Zip(b, (x, y) => ((double)x - y) * ((double)x - y)).Sum());
 
     private static ModelProto WithDropoutAfterInput(ModelProto model)
     {

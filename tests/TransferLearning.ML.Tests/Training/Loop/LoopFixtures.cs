@@ -74,6 +74,9 @@ internal static class LoopFixtures
         return g.Model;
     }
 
+    /// <summary>The Euclidean distance between two weight tensors' values.</summary>
+    public static double Distance(float[] a, float[] b) => Math.Sqrt(a.Zip(b, (x, y) => ((double)x - y) * ((double)x - y)).Sum());
+
     /// <summary>The backbone written to <paramref name="folder"/> and loaded as a user would.</summary>
     public static Backbone Backbone(TempFolder folder, int seed = 11)
     {
