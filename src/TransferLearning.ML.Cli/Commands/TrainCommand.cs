@@ -131,6 +131,10 @@ internal static class TrainCommand
             double? emaHalfLife = parse.GetValue(ema), mixUpAlpha = parse.GetValue(mixUp);
             if (modeName is not ("finetune" or "scratch") && mixUpAlpha is not null)
                 throw new ArgumentException($"--mixup applies to --mode finetune and scratch only (this run: --mode {modeName}).");
+            if (emaHalfLife is double h && !(h > 0 && !double.IsInfinity(h)))
+                throw new ArgumentException($"--ema takes a half-life in epochs above 0 (was {h}), e.g. --ema 1.");
+            if (mixUpAlpha is double m && !(m >= 0 && !double.IsInfinity(m)))
+                throw new ArgumentException($"--mixup takes the α of Beta(α, α), 0 or above (was {m}), e.g. --mixup 0.2.");
             if (modeName is not ("finetune" or "scratch") && emaHalfLife is not null)
                 throw new ArgumentException($"--ema applies to --mode finetune and scratch only (this run: --mode {modeName}).");
             if (modeName == "auto" && (epochCount is not null || batchSize is not null || lr is not null))

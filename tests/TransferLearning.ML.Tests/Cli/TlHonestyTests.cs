@@ -91,6 +91,11 @@ public sealed class TlHonestyTests : IDisposable
             "--mode", "features", "--ema", "1", "--out", Path.Combine(_work, "y"));
         Assert.Equal(2, averaged.Exit);
         Assert.Contains("--ema applies to --mode finetune and scratch only", averaged.Error);
+
+        var negative = TlRunner.Run("train", "--train", train, "--weights", RepositoryPaths.SharedModel("mobilenetv2-imagenet.onnx"),
+            "--mixup", "-0.5", "--out", Path.Combine(_work, "z"));
+        Assert.Equal(2, negative.Exit);
+        Assert.Contains("--mixup takes the α of Beta(α, α), 0 or above (was -0.5)", negative.Error);
     }
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
