@@ -19,7 +19,9 @@ internal static class LeverSection
     public static readonly IReadOnlyDictionary<string, (string What, Func<TransferLearner, bool, TransferLearner> Apply)> Levers =
         new Dictionary<string, (string, Func<TransferLearner, bool, TransferLearner>)>
         {
-            ["default"] = ("FineTune() defaults: 1 head + 10 epochs, last 5 blocks, Augmentations.Standard, threshold 0.5", (l, q) => l.FineTune(Short(new FineTuneOptions(), q))),
+            ["default"] = ("FineTune() defaults: 1 head + 10 epochs, last 5 blocks, Augmentations.Standard, MixUp α = 0.2 (since 2026-12-02; before: none), threshold 0.5",
+                (l, q) => l.FineTune(Short(new FineTuneOptions(), q))),
+            ["no-mixup"] = ("FineTune, MixUpAlpha = 0 (the default recipe before 2026-12-02)", (l, q) => l.FineTune(Short(new FineTuneOptions { MixUpAlpha = 0 }, q))),
             ["features"] = ("ExtractFeatures() defaults (logistic-regression head)", (l, _) => l.ExtractFeatures()),
             ["label-smoothing"] = ("FineTune, LabelSmoothing = 0.1", (l, q) => l.FineTune(Short(new FineTuneOptions { LabelSmoothing = 0.1 }, q))),
             ["youden"] = ("FineTune, threshold by Youden's J on validation", (l, q) => l.FineTune(Short(new FineTuneOptions(), q)).WithThreshold(ThresholdPolicy.Youden)),
@@ -30,7 +32,7 @@ internal static class LeverSection
             ["tta"] = ("FineTune, test-time augmentation: plain image + 4 Augmentations.Light views averaged (threshold chosen on them)",
                 (l, q) => l.FineTune(Short(new FineTuneOptions(), q)).WithTestTimeAugmentation(4)),
             ["ema"] = ("FineTune, weights averaged over the steps (EmaHalfLifeEpochs = 1)", (l, q) => l.FineTune(Short(new FineTuneOptions { EmaHalfLifeEpochs = 1 }, q))),
-            ["mixup"] = ("FineTune, MixUp α = 0.2 at the input of the first trainable block (MixUpAlpha = 0.2)",
+            ["mixup"] = ("FineTune, MixUp α = 0.2 at the input of the first trainable block (MixUpAlpha = 0.2; the default since 2026-12-02)",
                 (l, q) => l.FineTune(Short(new FineTuneOptions { MixUpAlpha = 0.2 }, q))),
             ["views-3"] = ("FineTune, frozen blocks' output of 3 augmented views per image cached (CachedAugmentedViews = 3)",
                 (l, q) => l.FineTune(Short(new FineTuneOptions { CachedAugmentedViews = 3 }, q))),

@@ -66,7 +66,7 @@ internal static class TrainCommand
         var mixUp = new Option<double?>("--mixup")
         {
             Description = "Fine-tuning and scratch: MixUp with this Beta(α, α) (e.g. 0.2), mixing each batch at the input of the first trainable " +
-                          "block (the images from scratch). Default: off.",
+                          "block (the images from scratch); 0 turns it off. Default: 0.2 for finetune, 0 for scratch.",
         };
         var imageSize = new Option<int?>("--image-size") { Description = "Input side in pixels (e.g. 64 for 28×28 MedMNIST images). Default: the backbone's own (224 for most)." };
 
