@@ -45,7 +45,7 @@ internal abstract class BoundaryStore : IDisposable
                 whyNot = $"{directory} has {free / 1e6:F0} MB free, {bytes / 1e6:F0} MB are needed";
                 return null;
             }
-            return new FileStore(directory, perImage > int.MaxValue ? throw new IOException("one image's boundary is above 2^31 floats") : (int)perImage, bytes);
+            return new FileStore(directory, checked((int)perImage), bytes);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {

@@ -249,8 +249,8 @@ internal sealed class NetworkTrainer
         var epochClock = Stopwatch.StartNew();
         // each batch's input of the trainable part and its labels, made in the step's dispose scope, and the forward
         // pass from that input: the boundary that the pipelined prefix computed ahead on its own thread, the cached
-        // prefix output, or the images (all in TorchSharp; with MixUp, the images through the frozen blocks, so that
-        // every path mixes the same tensor)
+        // prefix output, the prefix's output computed here, or the images (all in TorchSharp; with MixUp, the images
+        // through the frozen blocks, so that every path mixes the same tensor)
         IEnumerable<TrainingBatch> batches;
         int view = plan.TrainCache?.ViewOf(phaseEpoch) ?? 0;
         var pipelined = Pipelined(plan.TrainCache, epoch, view, cancellationToken);
@@ -260,7 +260,7 @@ internal sealed class NetworkTrainer
         else if (plan.TrainCache is { } cache)
             batches = cache.Epoch(_data.TrainLoader, epoch, cancellationToken, view).Select(item => new TrainingBatch(
                 () => (cache.BoundaryOf(item, _network.Prefix!), tensor(cache.LabelsOf(item), ScalarType.Int64)), fromBoundary, item.Count));
-        else if (_mixUp is not null && _network.Prefix is { } prefix)
+        else if (_network.Prefix is { } prefix)
             batches = _data.TrainLoader.ReadEpoch(epoch, cancellationToken).Select(batch => new TrainingBatch(() =>
             {
                 var (images, labels) = BatchTensors.From(batch);

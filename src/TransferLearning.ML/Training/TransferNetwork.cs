@@ -28,15 +28,10 @@ internal sealed class TransferNetwork : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor images)
     {
         using var scope = NewDisposeScope();
-        Tensor features;
-        if (Prefix is { } prefix)
-        {
-            Tensor boundary;
-            using (no_grad()) boundary = prefix.Run(images);
-            features = Backbone.ForwardFromBlock(prefix.StartBlock, boundary);
-        }
-        else features = Backbone.forward(images);
-        return Head.forward(features).MoveToOuterDisposeScope();
+        if (Prefix is not { } prefix) return Head.forward(Backbone.forward(images)).MoveToOuterDisposeScope();
+        Tensor boundary;
+        using (no_grad()) boundary = prefix.Run(images);
+        return ForwardFromBlock(prefix.StartBlock, boundary).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -55,11 +50,6 @@ internal sealed class TransferNetwork : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>The logits from the boundary tensor of the <see cref="Prefix"/> (computed before, e.g. cached).</summary>
-    public Tensor ForwardFromBoundary(Tensor boundary)
-    {
-        var prefix = Prefix ?? throw new InvalidOperationException("The network has no frozen prefix: it has no boundary tensor.");
-        using var scope = NewDisposeScope();
-        Tensor features = Backbone.ForwardFromBlock(prefix.StartBlock, boundary);
-        return Head.forward(features).MoveToOuterDisposeScope();
-    }
+    public Tensor ForwardFromBoundary(Tensor boundary) =>
+        ForwardFromBlock((Prefix ?? throw new InvalidOperationException("The network has no frozen prefix: it has no boundary tensor.")).StartBlock, boundary);
 }
