@@ -4,6 +4,9 @@
 //   --suffix  profiles the trainable part of the default split fine-tune step alone (last 5 blocks + head from a
 //             random boundary tensor [32,96,14,14]; the peer is bench/pytorch/suffix_step.py)
 //   --ops     times single operators of that step, forward and backward (peer: suffix_step.py --ops)
+//   --split   the split step's two halves on one in-memory batch: the frozen blocks in ONNX Runtime (cut graph, with
+//             and without intra-op spinning), the trainable part in TorchSharp, and the two one after the other, as
+//             the library runs them (run it with and without OMP_WAIT_POLICY=PASSIVE to see libtorch's idle threads)
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
@@ -17,6 +20,7 @@ int iterations = positional.Length > 1 ? int.Parse(positional[1]) : 5;
 torch.set_num_threads(Threads);
 if (args.Contains("--ops")) { Operators(); return; }
 if (args.Contains("--suffix")) { Suffix(modelPath); return; }
+if (args.Contains("--split")) { Split(modelPath); return; }
 Console.WriteLine($"allocator: {TransferLearning.ML.Runtime.NativeAllocator.EnsureApplied()}");
 Console.WriteLine($"model {modelPath}; batch {Batch}, {Size}x{Size}, {Threads} threads, {iterations} timed iterations after warm-up");
 
@@ -108,6 +112,72 @@ static void Suffix(string modelPath)
     Report("forward+backward", () => { using var s = NewDisposeScope(); optimizer.zero_grad(); Loss().backward(); });
     Report("full step (AdamW)", () => { using var s = NewDisposeScope(); optimizer.zero_grad(); Loss().backward(); optimizer.step(); });
     Report("optimizer step alone", () => { using var s = NewDisposeScope(); optimizer.step(); });
+}
+
+// the split step's halves: ONNX Runtime on the graph cut at the boundary, then the TorchSharp part from its output
+static void Split(string modelPath)
+{
+    const int unfrozen = 5;
+    Console.WriteLine($"allocator: {TransferLearning.ML.Runtime.NativeAllocator.EnsureApplied()}; OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset"}");
+    byte[] bytes = File.ReadAllBytes(modelPath);
+    using var backbone = OnnxModule.FromBytes(bytes, new OnnxModuleOptions { OutputName = PooledFeatures(bytes) });
+    backbone.FreezeAllButLastBlocks(unfrozen);
+    int start = backbone.Blocks.Count - unfrozen;
+    string boundary = backbone.Blocks[start - 1].OutputName;
+    byte[] prefixBytes = TransferLearning.ML.Onnx.GraphSurgery.CutAt(TransferLearning.ML.Onnx.OnnxModel.FromBytes(bytes), boundary).ToBytes();
+    using var head = nn.Linear(1280, 2);
+    var parameters = backbone.parameters().Where(p => p.requires_grad).Concat(head.parameters()).ToList();
+    using var optimizer = optim.AdamW(parameters, lr: 1e-4, weight_decay: 0.01);
+    torch.random.manual_seed(1);
+    using Tensor images = rand(Batch, 3, Size, Size);
+    using Tensor labels = tensor(Enumerable.Range(0, Batch).Select(i => (long)(i % 2)).ToArray());
+    backbone.train();
+    head.train();
+    using Tensor boundaryTensor = empty(Batch, 96, 14, 14);
+    void SuffixStep(Tensor x)
+    {
+        using var s = NewDisposeScope();
+        optimizer.zero_grad();
+        nn.functional.cross_entropy(head.forward(backbone.ForwardFromBlock(start, x).flatten(1)), labels).backward();
+        optimizer.step();
+    }
+    unsafe Action Prefix(InferenceSession session)
+    {
+        string input = session.InputMetadata.Keys.Single(), output = session.OutputMetadata.Keys.Single();
+        var runOptions = new RunOptions();
+        return () =>
+        {
+            using var i = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, [Batch, 3, Size, Size],
+                Pointer(images), images.NumberOfElements * 4);
+            using var o = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float, [Batch, 96, 14, 14],
+                Pointer(boundaryTensor), boundaryTensor.NumberOfElements * 4);
+            session.Run(runOptions, [input], [i], [output], [o]);
+        };
+    }
+    // libtorch's CPU memory does not move: its address outlives the fixed statement
+    static unsafe IntPtr Pointer(Tensor t) { fixed (byte* p = t.bytes) return (IntPtr)p; }
+    InferenceSession Session(bool spin, bool forceStop)
+    {
+        var options = new SessionOptions { IntraOpNumThreads = Threads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", spin ? "1" : "0");
+        if (forceStop) options.AddSessionConfigEntry("session.force_spinning_stop", "1");
+        return new InferenceSession(prefixBytes, options);
+    }
+    using var noSpin = Session(false, false);
+    using var spin = Session(true, false);
+    using var spinStop = Session(true, true);
+    Action p0 = Prefix(noSpin), p1 = Prefix(spin), p2 = Prefix(spinStop);
+    Console.WriteLine($"boundary {boundary}; batch {Batch}, {Threads} threads; best of 3 x 10 steps, two rounds");
+    for (int round = 1; round <= 2; round++)
+    {
+        Console.WriteLine($"round {round}");
+        Report("prefix alone, ONNX Runtime, spinning off (library)", p0);
+        Report("prefix alone, ONNX Runtime, spinning on", p1);
+        Report("suffix step alone (AdamW)", () => SuffixStep(boundaryTensor));
+        Report("prefix (spinning off) + suffix step (library)", () => { p0(); SuffixStep(boundaryTensor); });
+        Report("prefix (spinning on) + suffix step", () => { p1(); SuffixStep(boundaryTensor); });
+        Report("prefix (spinning on, force_spinning_stop) + suffix step", () => { p2(); SuffixStep(boundaryTensor); });
+    }
 }
 
 // the step's operators on their shapes, forward and forward+backward

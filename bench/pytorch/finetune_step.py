@@ -8,7 +8,10 @@ convolution (the layout of mobilenetv2-imagenet.onnx, whose batch norms are fold
 (the library's default TrainBatchNormStatistics = false), global average pool + dropout 0.2 + Linear(512, classes).
 --arch vgg16: torchvision's vgg16 features, its 5 convolution stages (each ending with its max pool) of which the
 last `unfreeze` train, global average pool + dropout 0.2 + Linear(512, classes) (the library's default head).
-AdamW, cross-entropy, one in-memory batch. Random weights: torchvision's pretrained weights cannot be downloaded
+AdamW, cross-entropy, one in-memory batch; or, with --images LIST, the images of LIST (lines "path<TAB>label") through
+torchvision's transforms (resize to the input size, ImageNet normalisation, no augmentation) and a DataLoader
+(batch, shuffled, --workers processes), timed per epoch over the training pass, loader included, as the library's
+EpochMetrics.TrainImagesPerSecond is: one warm-up epoch, then the best of --epochs. Random weights: torchvision's pretrained weights cannot be downloaded
 here, and speed does not depend on them. Prints one JSON line with the best images/s over the repetitions.
 
 Run with MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 (glibc allocator churn otherwise slows it ~7x).
@@ -55,6 +58,62 @@ def blocks(arch, unfreeze):
     return nn.Sequential(*parts[: len(parts) - unfreeze]), nn.Sequential(*parts[len(parts) - unfreeze:]), width, train_mode
 
 
+class ImageList(torch.utils.data.Dataset):
+    """The images of a 'path<TAB>label' list, decoded with PIL, resized and normalised as the library's default."""
+
+    def __init__(self, path, size):
+        with open(path) as f:
+            self.items = [(p, int(l)) for p, l in (line.rstrip("\n").split("\t") for line in f if line.strip())]
+        self.transform = torchvision.transforms.Compose([
+            torchvision.transforms.Resize((size, size)),
+            torchvision.transforms.ToTensor(),
+            torchvision.transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]),
+        ])
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, i):
+        from PIL import Image
+        path, label = self.items[i]
+        with Image.open(path) as image:
+            return self.transform(image.convert("RGB")), label
+
+
+def epochs_over_images(args, step_on):
+    dataset = ImageList(args.images, args.size)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=args.batch, shuffle=True, num_workers=args.workers,
+                                         persistent_workers=args.workers > 0, generator=torch.Generator().manual_seed(1))
+    rates = []
+    for epoch in range(1 + args.epochs):
+        seen = 0
+        start = time.perf_counter()
+        for batch_images, batch_labels in loader:
+            step_on(batch_images, batch_labels)
+            seen += len(batch_labels)
+        if epoch > 0:
+            rates.append(seen / (time.perf_counter() - start))
+    return {
+        "imagesPerSecond": round(max(rates), 2),
+        "epochImagesPerSecond": [round(r, 2) for r in rates],
+        "images": len(dataset),
+        "workers": args.workers,
+        **setting(args),
+    }
+
+
+def setting(args):
+    """What every result line says of the run."""
+    return {
+        "torchVersion": torch.__version__,
+        "torchvisionVersion": torchvision.__version__,
+        "threads": torch.get_num_threads(),
+        "arch": args.arch,
+        "unfreeze": args.unfreeze,
+        "size": args.size,
+    }
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--batch", type=int, default=32)
@@ -65,6 +124,9 @@ def main():
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--arch", choices=["mobilenet_v2", "resnet18", "vgg16"], default="mobilenet_v2")
     parser.add_argument("--size", type=int, default=224)
+    parser.add_argument("--images", help="a file of 'path<TAB>label' lines: time epochs over these images instead of one in-memory batch")
+    parser.add_argument("--workers", type=int, default=2, help="DataLoader worker processes (with --images)")
+    parser.add_argument("--epochs", type=int, default=2, help="timed epochs after a warm-up epoch (with --images)")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -83,13 +145,20 @@ def main():
     images = torch.randn(args.batch, 3, args.size, args.size)
     labels = torch.randint(0, args.classes, (args.batch,))
 
-    def step():
+    def step_on(batch_images, batch_labels):
         optimizer.zero_grad(set_to_none=True)
         with torch.no_grad():
-            prefix = frozen(images)
-        loss = loss_function(head(trainable(prefix)), labels)
+            prefix = frozen(batch_images)
+        loss = loss_function(head(trainable(prefix)), batch_labels)
         loss.backward()
         optimizer.step()
+
+    def step():
+        step_on(images, labels)
+
+    if args.images:
+        print(json.dumps(epochs_over_images(args, step_on)))
+        return
 
     def forward():
         with torch.no_grad():
@@ -113,12 +182,7 @@ def main():
         "imagesPerSecond": round(max(rates), 2),
         "repetitionImagesPerSecond": [round(r, 2) for r in rates],
         "frozenForwardImagesPerSecond": round(max(forward_rates), 2),
-        "torchVersion": torch.__version__,
-        "torchvisionVersion": torchvision.__version__,
-        "threads": torch.get_num_threads(),
-        "arch": args.arch,
-        "unfreeze": args.unfreeze,
-        "size": args.size,
+        **setting(args),
         "trainableParameters": sum(p.numel() for p in parameters),
     }
     print(json.dumps(result))

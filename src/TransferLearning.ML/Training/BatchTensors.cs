@@ -13,8 +13,13 @@ internal static class BatchTensors
         // one copy per batch into libtorch memory: the loader reuses its buffer for a later batch
         Tensor images = tensor(batch.Buffer, [capacity, batch.Channels, batch.Height, batch.Width]);
         if (capacity != batch.Count) images = images.narrow(0, 0, batch.Count);
+        return (images, LabelsOf(batch));
+    }
+
+    /// <summary>The batch's labels as an int64 tensor of its <see cref="ImageBatch.Count"/> images.</summary>
+    public static Tensor LabelsOf(ImageBatch batch)
+    {
         Tensor labels = tensor(batch.Labels, [batch.Labels.Length], ScalarType.Int64);
-        if (batch.Labels.Length != batch.Count) labels = labels.narrow(0, 0, batch.Count);
-        return (images, labels);
+        return batch.Labels.Length != batch.Count ? labels.narrow(0, 0, batch.Count) : labels;
     }
 }

@@ -261,11 +261,9 @@ internal sealed class NetworkTrainer
             batches = cache.Epoch(_data.TrainLoader, epoch, cancellationToken, view).Select(item => new TrainingBatch(
                 () => (cache.BoundaryOf(item, _network.Prefix!), tensor(cache.LabelsOf(item), ScalarType.Int64)), fromBoundary, item.Count));
         else if (_network.Prefix is { } prefix)
-            batches = _data.TrainLoader.ReadEpoch(epoch, cancellationToken).Select(batch => new TrainingBatch(() =>
-            {
-                var (images, labels) = BatchTensors.From(batch);
-                using (no_grad()) return (prefix.Run(images), labels);
-            }, fromBoundary, batch.Count));
+            // ONNX Runtime reads the loader's buffer where it is: the images are never copied into a tensor
+            batches = _data.TrainLoader.ReadEpoch(epoch, cancellationToken).Select(batch => new TrainingBatch(
+                () => (prefix.Run(batch.Pixels.Span, batch.Count), BatchTensors.LabelsOf(batch)), fromBoundary, batch.Count));
         else if (_network.Prefix is null && _mixUp is not null && plan.MixUpBlock is int block)
             batches = _data.TrainLoader.ReadEpoch(epoch, cancellationToken).Select(batch => new TrainingBatch(() =>
             {
@@ -369,6 +367,13 @@ internal sealed class NetworkTrainer
                 .Select(item => new NetworkPredictions.Batch(() => _network.ForwardFromBoundary(item.Take()), item.Labels, item.Samples, item.Count));
             using (TorchThreads(_splitThreads.Torch))
                 predictions = NetworkPredictions.Collect(batches, _data.ClassNames.Count, _data.ValidationCount, cancellationToken);
+        }
+        else if (cache is null && _network.Prefix is { } split)
+        {
+            _network.eval();
+            var batches = _data.ValidationLoader!.ReadEpoch(0, cancellationToken).Select(batch => new NetworkPredictions.Batch(
+                () => _network.ForwardFromBoundary(split.Run(batch.Pixels.Span, batch.Count)), batch.Labels, batch.SampleIndices, batch.Count));
+            predictions = NetworkPredictions.Collect(batches, _data.ClassNames.Count, _data.ValidationCount, cancellationToken);
         }
         else if (cache is null)
             predictions = NetworkPredictions.Run(_network, _data.ValidationLoader!, _data.ClassNames.Count, _data.ValidationCount, cancellationToken);

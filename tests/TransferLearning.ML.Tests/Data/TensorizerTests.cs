@@ -113,4 +113,47 @@ public sealed class TensorizerTests
         var tensorizer = new Tensorizer(new ImagePreprocessing { Width = 2, Height = 2 });
         Assert.Throws<ArgumentException>(() => tensorizer.Write(new DecodedImage(1, 1, 1, [0]), new float[11]));
     }
+
+    public static TheoryData<string> Samplings() => ["224 same size", "160x120 stretch", "shorter side crop", "pad to square", "bgr 300x200",
+        "one channel 96", "flips", "flips, no resize"];
+
+    // the same-size and axis-aligned shortcuts write exactly what the general per-pixel loop writes, bit for bit, on a
+    // real chest X-ray (a 224×224 JPEG) and on random colour and gray images of other sizes
+    [SharedTheory("datasets/kermany-cxr/train/NORMAL/IM-0115-0001.jpeg")]
+    [MemberData(nameof(Samplings))]
+    public void Shortcut_sampling_equals_the_general_loop(string sampling)
+    {
+        var random = new Random(sampling.GetHashCode(StringComparison.Ordinal) & 0xffff);
+        DecodedImage Noise(int width, int height, int channels)
+        {
+            var bytes = new byte[width * height * channels];
+            random.NextBytes(bytes);
+            return new DecodedImage(width, height, channels, bytes);
+        }
+        DecodedImage xray = ImageDecoder.DecodeFile(Path.Combine(RepositoryPaths.SharedDataset("kermany-cxr", "train"), "NORMAL", "IM-0115-0001.jpeg"));
+        var flips = new AugmentationPipeline(new HorizontalFlip(1), new VerticalFlip(1));
+        (ImagePreprocessing preprocessing, AugmentationPipeline? augmentation) = sampling switch
+        {
+            "224 same size" => (new ImagePreprocessing(), null),
+            "160x120 stretch" => (new ImagePreprocessing { Width = 160, Height = 120 }, null),
+            "shorter side crop" => (new ImagePreprocessing { ResizeMode = ResizeMode.ShorterSideCenterCrop }, null),
+            "pad to square" => (new ImagePreprocessing { Width = 100, Height = 100, ResizeMode = ResizeMode.PadToSquare }, null),
+            "bgr 300x200" => (new ImagePreprocessing { Width = 300, Height = 200, ChannelOrder = ChannelOrder.BGR }, null),
+            "one channel 96" => (new ImagePreprocessing { Width = 96, Height = 96, Channels = 1, Normalization = Normalization.MinusOneToOne }, null),
+            "flips" => (new ImagePreprocessing { Width = 128, Height = 128 }, flips),
+            _ => (new ImagePreprocessing(), (AugmentationPipeline?)flips),
+        };
+        var images = new[] { xray, Noise(224, 224, 3), Noise(224, 224, 1), Noise(317, 203, 3), Noise(150, 260, 1), Noise(preprocessing.Width, preprocessing.Height, 3) };
+        var shortcut = new Tensorizer(preprocessing);
+        var general = new Tensorizer(preprocessing) { GeneralSampling = true };
+        foreach (DecodedImage image in images)
+        {
+            var fast = new float[preprocessing.ValuesPerImage];
+            var reference = new float[preprocessing.ValuesPerImage];
+            shortcut.Write(image, fast, augmentation, new AugmentationRandom(1, 2, 3));
+            general.Write(image, reference, augmentation, new AugmentationRandom(1, 2, 3));
+            Assert.True(fast.AsSpan().SequenceEqual(reference), $"{image.Width}×{image.Height}×{image.Channels}: the shortcut differs from the general loop");
+            Assert.Contains(reference, v => v != reference[0]);
+        }
+    }
 }
