@@ -7,6 +7,9 @@
 //   --split   the split step's two halves on one in-memory batch: the frozen blocks in ONNX Runtime (cut graph, with
 //             and without intra-op spinning), the trainable part in TorchSharp, and the two one after the other, as
 //             the library runs them (run it with and without OMP_WAIT_POLICY=PASSIVE to see libtorch's idle threads)
+//   --loader  the loader's share of a split fine-tune: TransferLearner.Fit on 256 kermany-cxr images (no augmentation)
+//             with the default loader, one decoding thread, and the decoded inputs cached (no decoding after the first
+//             epoch), interleaved over 3 rounds
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
@@ -21,6 +24,7 @@ torch.set_num_threads(Threads);
 if (args.Contains("--ops")) { Operators(); return; }
 if (args.Contains("--suffix")) { Suffix(modelPath); return; }
 if (args.Contains("--split")) { Split(modelPath); return; }
+if (args.Contains("--loader")) { Loader(modelPath); return; }
 Console.WriteLine($"allocator: {TransferLearning.ML.Runtime.NativeAllocator.EnsureApplied()}");
 Console.WriteLine($"model {modelPath}; batch {Batch}, {Size}x{Size}, {Threads} threads, {iterations} timed iterations after warm-up");
 
@@ -178,6 +182,32 @@ static void Split(string modelPath)
         Report("prefix (spinning on) + suffix step", () => { p1(); SuffixStep(boundaryTensor); });
         Report("prefix (spinning on, force_spinning_stop) + suffix step", () => { p2(); SuffixStep(boundaryTensor); });
     }
+}
+
+// the split fine-tune with three loader settings, interleaved: the training pass's img/s, best fine-tune epoch
+static void Loader(string modelPath)
+{
+    var backbone = TransferLearning.ML.Backbones.Backbone.FromOnnx(modelPath);
+    string images = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(modelPath))!, "datasets", "kermany-cxr", "train");
+    var train = TransferLearning.ML.Data.ImageDataset.FromFolder(images, new TransferLearning.ML.Data.ImageDatasetOptions { MaxImagesPerClass = 128, Seed = 1 });
+    var variants = new (string Name, TransferLearning.ML.Data.ImageLoadingOptions Loading)[]
+    {
+        ("default loader (2 decoding threads)", new()),
+        ("1 decoding thread", new() { Workers = 1 }),
+        ("decoded inputs cached (1 GiB)", new() { DecodedCacheBytes = 1L << 30 }),
+    };
+    Console.WriteLine($"split fine-tune, MobileNetV2 last 5 blocks + head, batch 32, {train.Count} kermany-cxr images (15 % validate), no augmentation, {Threads} threads");
+    for (int round = 1; round <= 3; round++)
+        foreach (var (name, loading) in variants)
+        {
+            var result = TransferLearning.ML.TransferLearner.For(backbone).WithSplits(train)
+                .Augment(TransferLearning.ML.Data.Augmentations.None).WithThreads(Threads).WithBootstrap(0).WithSeed(1).WithLoader(loading)
+                .FineTune(new TransferLearning.ML.Training.FineTuneOptions { HeadEpochs = 1, Epochs = 2, BatchSize = Batch, FrozenOutputCacheBytes = 0 })
+                .Fit();
+            result.Model.Dispose();
+            double best = result.History.Where(h => h.Phase == "finetune").Max(h => h.TrainImagesPerSecond);
+            Console.WriteLine($"round {round}: {name}: {best:F1} img/s");
+        }
 }
 
 // the step's operators on their shapes, forward and forward+backward

@@ -108,7 +108,6 @@ internal static class FineTuneSection
         report.Set("fineTune.torchSharpLoop.roundImagesPerSecond", loopRounds);
         report.Set("fineTune.torchSharpInMemoryLoop.roundImagesPerSecond", memoryRounds);
         File.Delete(imageList);
-        report.Set("fineTune.pyTorch.roundImagesPerSecond", pyTorchRounds);
         // the same PyTorch step on one in-memory batch, after the rounds (the figure of the bench before 2026-12-02's
         // evening, kept: it leaves the loader out of PyTorch's time only)
         JsonObject? pyTorchInMemory = PyTorch(settings, section);
@@ -136,6 +135,7 @@ internal static class FineTuneSection
         report.Set("fineTune.torchSharpInMemoryLoopImagesPerSecond", memoryLoop);
         report.Set("fineTune.libraryToTorchSharpInMemoryLoopRatio", library / memoryLoop);
         if (pyTorch is not null) report.Set("fineTune.pyTorch", pyTorch.DeepClone());
+        report.Set("fineTune.pyTorch.roundImagesPerSecond", pyTorchRounds);
         if (pyTorchInMemory is not null) report.Set("fineTune.pyTorchInMemory", pyTorchInMemory.DeepClone());
 
         section.Row("library (split execution)", "FrozenBlocksInOnnxRuntime (default), FrozenOutputCacheBytes = 0: the frozen blocks in ONNX " +
@@ -321,7 +321,7 @@ internal static class FineTuneSection
         report.Set(key + "headOnlyFirstEpochImagesPerSecond", headRate);
         report.Set(key + "trainLossPerEpoch", new JsonArray(result.History.Select(h => (JsonNode?)(double.IsFinite(h.TrainLoss) ? Math.Round(h.TrainLoss, 6) : null)).ToArray()));
         what = $"{backboneName}: TransferLearner.FineTune(UnfreezeLastBlocks {unfreeze}, batch 32).Fit() on {finetune.FirstOrDefault()?.TrainImages} kermany-cxr training images " +
-               $"(of {train.Count}; the rest validate): EpochMetrics.TrainImagesPerSecond (the training pass: loader, forward, backward, " +
+               $"(of {train.Count} given{(finetune.FirstOrDefault()?.TrainImages < train.Count ? "; the rest validate" : "")}): EpochMetrics.TrainImagesPerSecond (the training pass: loader, forward, backward, " +
                $"optimiser, per-batch metrics; validation excluded), best of {timed.Length} finetune epochs and the rounds interleaved with the other peers; with validation " +
                $"{timed.Select(h => h.TrainImages / h.Seconds).DefaultIfEmpty(double.NaN).Max():F1} img/s; head-only first epoch, cache cold: {headRate:F1} img/s";
         return timed.Select(h => h.TrainImagesPerSecond).DefaultIfEmpty(double.NaN).Max();
