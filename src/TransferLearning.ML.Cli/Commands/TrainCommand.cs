@@ -68,12 +68,17 @@ internal static class TrainCommand
             Description = "Fine-tuning and scratch: MixUp with this Beta(α, α) (e.g. 0.2), mixing each batch at the input of the first trainable " +
                           "block (the images from scratch); 0 turns it off. Default: 0.2 for finetune, 0 for scratch.",
         };
+        var cutMix = new Option<double?>("--cutmix")
+        {
+            Description = "Fine-tuning and scratch: CutMix with this Beta(α, α) (e.g. 1), pasting a box of another image of the batch at the " +
+                          "input of the first trainable block (the images from scratch); with --mixup too, each batch takes one of the two. Default: off.",
+        };
         var imageSize = new Option<int?>("--image-size") { Description = "Input side in pixels (e.g. 64 for 28×28 MedMNIST images). Default: the backbone's own (224 for most)." };
 
         var command = new Command("train", "Train a classifier on folder-per-class images; writes model.tlmodel, report.html, metrics.json and history.csv.")
         {
             train, validation, test, mode, headKind, output, epochs, unfreeze, batch, learningRate, headLearningRate, augment, validationFraction,
-            maxPerClass, classes, threshold, seed, threads, checkpoints, skipUnreadable, maxMegapixels, imageSize, groupPattern, folds, tta, ema, mixUp,
+            maxPerClass, classes, threshold, seed, threads, checkpoints, skipUnreadable, maxMegapixels, imageSize, groupPattern, folds, tta, ema, mixUp, cutMix,
         };
         backbone.AddTo(command);
         command.SetAction((parse, cancellationToken) => Task.FromResult(CommandRunner.Run(token =>
@@ -128,9 +133,13 @@ internal static class TrainCommand
                 throw new ArgumentException($"--head {head} applies to --mode features only (this run: --mode {modeName}).");
             if (modeName != "finetune" && parse.GetValue(headLearningRate) is not null)
                 throw new ArgumentException($"--head-lr applies to --mode finetune only (this run: --mode {modeName}); use --lr.");
-            double? emaHalfLife = parse.GetValue(ema), mixUpAlpha = parse.GetValue(mixUp);
+            double? emaHalfLife = parse.GetValue(ema), mixUpAlpha = parse.GetValue(mixUp), cutMixAlpha = parse.GetValue(cutMix);
             if (modeName is not ("finetune" or "scratch") && mixUpAlpha is not null)
                 throw new ArgumentException($"--mixup applies to --mode finetune and scratch only (this run: --mode {modeName}).");
+            if (modeName is not ("finetune" or "scratch") && cutMixAlpha is not null)
+                throw new ArgumentException($"--cutmix applies to --mode finetune and scratch only (this run: --mode {modeName}).");
+            if (cutMixAlpha is double c && !(c >= 0 && !double.IsInfinity(c)))
+                throw new ArgumentException($"--cutmix takes the α of Beta(α, α), 0 or above (was {c}), e.g. --cutmix 1.");
             if (emaHalfLife is double h && !(h > 0 && !double.IsInfinity(h)))
                 throw new ArgumentException($"--ema takes a half-life in epochs above 0 (was {h}), e.g. --ema 1.");
             if (mixUpAlpha is double m && !(m >= 0 && !double.IsInfinity(m)))
@@ -159,14 +168,14 @@ internal static class TrainCommand
                 "scratch" => learner.TrainFromScratch(scratch with
                 {
                     Epochs = epochCount ?? scratch.Epochs, LearningRate = lr ?? scratch.LearningRate, BatchSize = batchSize ?? scratch.BatchSize,
-                    EmaHalfLifeEpochs = emaHalfLife, MixUpAlpha = mixUpAlpha ?? scratch.MixUpAlpha,
+                    EmaHalfLifeEpochs = emaHalfLife, MixUpAlpha = mixUpAlpha ?? scratch.MixUpAlpha, CutMixAlpha = cutMixAlpha ?? scratch.CutMixAlpha,
                 }),
                 _ => learner.FineTune(fineTune with
                 {
                     Epochs = epochCount ?? fineTune.Epochs, UnfreezeLastBlocks = parse.GetValue(unfreeze) ?? fineTune.UnfreezeLastBlocks,
                     BatchSize = batchSize ?? fineTune.BatchSize, FineTuneLearningRate = lr ?? fineTune.FineTuneLearningRate,
                     LearningRate = parse.GetValue(headLearningRate) ?? fineTune.LearningRate,
-                    EmaHalfLifeEpochs = emaHalfLife, MixUpAlpha = mixUpAlpha ?? fineTune.MixUpAlpha,
+                    EmaHalfLifeEpochs = emaHalfLife, MixUpAlpha = mixUpAlpha ?? fineTune.MixUpAlpha, CutMixAlpha = cutMixAlpha ?? fineTune.CutMixAlpha,
                 }),
             };
 

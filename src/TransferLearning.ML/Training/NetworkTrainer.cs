@@ -35,7 +35,7 @@ internal sealed class NetworkTrainer
         _options = options;
         _logger = logger;
         _prefixFor = prefixFor;
-        _mixUp = options.MixUpAlpha > 0 ? new MixUp(options.MixUpAlpha) : null;
+        _mixUp = options.MixUpAlpha > 0 || options.CutMixAlpha > 0 ? new MixUp(options.MixUpAlpha, options.CutMixAlpha) : null;
     }
 
     public NetworkRun Run(IReadOnlyList<Phase> phases, int seed, string? checkpointDirectory, string fingerprint,

@@ -40,6 +40,9 @@ public sealed record ScratchOptions : TrainingRecipe
     /// <summary>MixUp's α (see <see cref="FineTuneOptions.MixUpAlpha"/>; from scratch it mixes the images); 0: off. Default: 0.</summary>
     public double MixUpAlpha { get; init; }
 
+    /// <summary>CutMix's α (see <see cref="FineTuneOptions.CutMixAlpha"/>; from scratch it cuts the images); 0: off. Default: 0.</summary>
+    public double CutMixAlpha { get; init; }
+
     /// <summary>Weight averaging over the steps, half-life in epochs (see <see cref="FineTuneOptions.EmaHalfLifeEpochs"/>); null: none. Default: null.</summary>
     public double? EmaHalfLifeEpochs { get; init; }
 
@@ -71,7 +74,7 @@ public sealed record ScratchOptions : TrainingRecipe
         Epochs = Epochs, HeadEpochs = 0, UnfreezeLastBlocks = int.MaxValue, FineTuneLearningRate = LearningRate,
         LearningRate = LearningRate, DiscriminativeFactor = 1, BatchSize = BatchSize, Optimizer = Optimizer,
         WeightDecay = WeightDecay, Schedule = Schedule, LabelSmoothing = LabelSmoothing, ClassWeighting = ClassWeighting,
-        GradientClipNorm = GradientClipNorm, EmaHalfLifeEpochs = EmaHalfLifeEpochs, MixUpAlpha = MixUpAlpha, EarlyStopping = EarlyStopping, Head = Head,
+        GradientClipNorm = GradientClipNorm, EmaHalfLifeEpochs = EmaHalfLifeEpochs, MixUpAlpha = MixUpAlpha, CutMixAlpha = CutMixAlpha, EarlyStopping = EarlyStopping, Head = Head,
         TrainBatchNormStatistics = TrainBatchNormStatistics,
     };
 }

@@ -87,15 +87,17 @@ public sealed class TlHonestyTests : IDisposable
         Assert.Equal(2, result.Exit);
         Assert.Contains("--unfreeze applies to --mode finetune only", result.Error);
 
-        var averaged = TlRunner.Run("train", "--train", train, "--weights", RepositoryPaths.SharedModel("mobilenetv2-imagenet.onnx"),
-            "--mode", "features", "--ema", "1", "--out", Path.Combine(_work, "y"));
-        Assert.Equal(2, averaged.Exit);
-        Assert.Contains("--ema applies to --mode finetune and scratch only", averaged.Error);
-
-        var negative = TlRunner.Run("train", "--train", train, "--weights", RepositoryPaths.SharedModel("mobilenetv2-imagenet.onnx"),
-            "--mixup", "-0.5", "--out", Path.Combine(_work, "z"));
-        Assert.Equal(2, negative.Exit);
-        Assert.Contains("--mixup takes the α of Beta(α, α), 0 or above (was -0.5)", negative.Error);
+        void Refused(string folder, string expected, params string[] flags)
+        {
+            var refused = TlRunner.Run(["train", "--train", train, "--weights", RepositoryPaths.SharedModel("mobilenetv2-imagenet.onnx"),
+                .. flags, "--out", Path.Combine(_work, folder)]);
+            Assert.Equal(2, refused.Exit);
+            Assert.Contains(expected, refused.Error);
+        }
+        Refused("y", "--ema applies to --mode finetune and scratch only", "--mode", "features", "--ema", "1");
+        Refused("z", "--mixup takes the α of Beta(α, α), 0 or above (was -0.5)", "--mixup", "-0.5");
+        Refused("c", "--cutmix applies to --mode finetune and scratch only", "--mode", "features", "--cutmix", "1");
+        Refused("d", "--cutmix takes the α of Beta(α, α), 0 or above (was -1)", "--cutmix", "-1");
     }
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
