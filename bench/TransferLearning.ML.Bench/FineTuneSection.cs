@@ -59,55 +59,61 @@ internal static class FineTuneSection
         double pyTorchOverImages = double.NaN;
         JsonObject? pyTorchOverImagesResult = null;
         var pyTorchRounds = new JsonArray();
-        for (int round = 0; round < rounds; round++)
+        try
         {
-            double l = Library(settings, backbone, train, report, Engine.Split, out libraryWhat);
-            double u = Library(settings, backbone, train, report, Engine.SplitPipelined, out _);
-            pipelinedRounds.Add(Math.Round(u, 2));
-            pipelineRatios.Add(Math.Round(u / l, 4));
-            pipelined = Math.Max(pipelined, u);
-            // --pipeline-sweep: other (libtorch, ONNX Runtime) threads of the split epochs; the default pipelined run divides --threads
-            foreach (Engine variant in settings.PipelineSweep ? [Engine.Pipelined22, Engine.Pipelined12, Engine.Unpipelined11] : Array.Empty<Engine>())
+            for (int round = 0; round < rounds; round++)
             {
-                double v = Library(settings, backbone, train, report, variant, out _);
-                Console.WriteLine($"round {round + 1}/{rounds}: {variant} {v:F1} img/s");
-                if (!sweep.TryGetValue(variant, out var list)) sweep[variant] = list = [];
-                list.Add(v);
+                double l = Library(settings, backbone, train, report, Engine.Split, out libraryWhat);
+                double u = Library(settings, backbone, train, report, Engine.SplitPipelined, out _);
+                pipelinedRounds.Add(Math.Round(u, 2));
+                pipelineRatios.Add(Math.Round(u / l, 4));
+                pipelined = Math.Max(pipelined, u);
+                // --pipeline-sweep: other (libtorch, ONNX Runtime) threads of the split epochs; the default pipelined run divides --threads
+                foreach (Engine variant in settings.PipelineSweep ? [Engine.Pipelined22, Engine.Pipelined12, Engine.Unpipelined11] : Array.Empty<Engine>())
+                {
+                    double v = Library(settings, backbone, train, report, variant, out _);
+                    Console.WriteLine($"round {round + 1}/{rounds}: {variant} {v:F1} img/s");
+                    if (!sweep.TryGetValue(variant, out var list)) sweep[variant] = list = [];
+                    list.Add(v);
+                }
+                double c = Library(settings, backbone, train, report, Engine.Cached, out cachedWhat);
+                double a = Library(settings, backbone, train, report, Engine.AllTorchSharp, out _);
+                double t = TorchSharpLoop(settings, backbone, loader);
+                double m = TorchSharpLoop(settings, backbone, null);
+                JsonObject? p = PyTorch(settings, section, "mobilenet_v2", UnfrozenBlocks, 0, 0, imageList);
+                double pr = p?["imagesPerSecond"]?.GetValue<double>() ?? double.NaN;
+                pyTorchRounds.Add(double.IsNaN(pr) ? null : Math.Round(pr, 2));
+                if (!(pr <= pyTorchOverImages)) (pyTorchOverImages, pyTorchOverImagesResult) = (pr, p);
+                Console.WriteLine($"round {round + 1}/{rounds}: library {l:F1} img/s (split execution), pipelined {u:F1}, cached {c:F1}, all in TorchSharp {a:F1}, " +
+                                  $"TorchSharp loop over the loader {t:F1}, on one in-memory batch {m:F1}, PyTorch over the images {pr:F1}");
+                libraryRounds.Add(Math.Round(l, 2));
+                allTorchSharpRounds.Add(Math.Round(a, 2));
+                allTorchSharp = Math.Max(allTorchSharp, a);
+                cachedRounds.Add(Math.Round(c, 2));
+                cached = Math.Max(cached, c);
+                loopRounds.Add(Math.Round(t, 2));
+                memoryRounds.Add(Math.Round(m, 2));
+                library = Math.Max(library, l);
+                loop = Math.Max(loop, t);
+                memoryLoop = Math.Max(memoryLoop, m);
             }
-            double c = Library(settings, backbone, train, report, Engine.Cached, out cachedWhat);
-            double a = Library(settings, backbone, train, report, Engine.AllTorchSharp, out _);
-            double t = TorchSharpLoop(settings, backbone, loader);
-            double m = TorchSharpLoop(settings, backbone, null);
-            JsonObject? p = PyTorch(settings, section, "mobilenet_v2", UnfrozenBlocks, 0, 0, imageList);
-            double pr = p?["imagesPerSecond"]?.GetValue<double>() ?? double.NaN;
-            pyTorchRounds.Add(double.IsNaN(pr) ? null : Math.Round(pr, 2));
-            if (!(pr <= pyTorchOverImages)) (pyTorchOverImages, pyTorchOverImagesResult) = (pr, p);
-            Console.WriteLine($"round {round + 1}/{rounds}: library {l:F1} img/s (split execution), pipelined {u:F1}, cached {c:F1}, all in TorchSharp {a:F1}, " +
-                              $"TorchSharp loop over the loader {t:F1}, on one in-memory batch {m:F1}, PyTorch over the images {pr:F1}");
-            libraryRounds.Add(Math.Round(l, 2));
-            allTorchSharpRounds.Add(Math.Round(a, 2));
-            allTorchSharp = Math.Max(allTorchSharp, a);
-            cachedRounds.Add(Math.Round(c, 2));
-            cached = Math.Max(cached, c);
-            loopRounds.Add(Math.Round(t, 2));
-            memoryRounds.Add(Math.Round(m, 2));
-            library = Math.Max(library, l);
-            loop = Math.Max(loop, t);
-            memoryLoop = Math.Max(memoryLoop, m);
+            report.Set("fineTune.library.roundImagesPerSecond", libraryRounds);
+            report.Set("fineTune.libraryPipelined.roundImagesPerSecond", pipelinedRounds);
+            report.Set("fineTune.libraryPipelinedToLibrarySameRoundRatios", pipelineRatios);
+            foreach (var (variant, list) in sweep)
+            {
+                report.Set($"fineTune.library{variant}.roundImagesPerSecond", new JsonArray(list.Select(v => (JsonNode?)Math.Round(v, 2)).ToArray()));
+                report.Set($"fineTune.library{variant}ImagesPerSecond", list.Max());
+            }
+            report.Set("fineTune.libraryAllTorchSharp.roundImagesPerSecond", allTorchSharpRounds);
+            report.Set("fineTune.libraryCached.roundImagesPerSecond", cachedRounds);
+            report.Set("fineTune.torchSharpLoop.roundImagesPerSecond", loopRounds);
+            report.Set("fineTune.torchSharpInMemoryLoop.roundImagesPerSecond", memoryRounds);
         }
-        report.Set("fineTune.library.roundImagesPerSecond", libraryRounds);
-        report.Set("fineTune.libraryPipelined.roundImagesPerSecond", pipelinedRounds);
-        report.Set("fineTune.libraryPipelinedToLibrarySameRoundRatios", pipelineRatios);
-        foreach (var (variant, list) in sweep)
+        finally
         {
-            report.Set($"fineTune.library{variant}.roundImagesPerSecond", new JsonArray(list.Select(v => (JsonNode?)Math.Round(v, 2)).ToArray()));
-            report.Set($"fineTune.library{variant}ImagesPerSecond", list.Max());
+            File.Delete(imageList);
         }
-        report.Set("fineTune.libraryAllTorchSharp.roundImagesPerSecond", allTorchSharpRounds);
-        report.Set("fineTune.libraryCached.roundImagesPerSecond", cachedRounds);
-        report.Set("fineTune.torchSharpLoop.roundImagesPerSecond", loopRounds);
-        report.Set("fineTune.torchSharpInMemoryLoop.roundImagesPerSecond", memoryRounds);
-        File.Delete(imageList);
         // the same PyTorch step on one in-memory batch, after the rounds (the figure of the bench before 2026-12-02's
         // evening, kept: it leaves the loader out of PyTorch's time only)
         JsonObject? pyTorchInMemory = PyTorch(settings, section);
