@@ -222,6 +222,8 @@ internal sealed class NetworkTrainer
             "Epoch {Epoch}/{Total} ({Phase}): loss {Loss:F4} acc {Accuracy:F4} | val loss {ValLoss:F4} acc {ValAccuracy:F4} auc {ValAuc:F4} | {Seconds:F1}s (training {TrainSeconds:F1}s, {ImagesPerSecond:F1} img/s)",
             epoch, plan.TotalEpochs, plan.Phase.Name, trainLoss, trainAccuracy, validation.Loss, validation.Accuracy, validation.RocAuc,
             metrics.Seconds, metrics.TrainSeconds, metrics.TrainImagesPerSecond);
+        // the epoch's freed tensors leave the native heap fragmented; its free pages go back before the next epoch
+        Runtime.NativeAllocator.ReleaseFreeMemory();
         return metrics;
     }
 
@@ -231,6 +233,7 @@ internal sealed class NetworkTrainer
         _network.Backbone.FreezeAllButLastBlocks(0);
         if (selection.BestWeights is not null && _options.EarlyStopping.RestoreBestWeights) TrainingCheckpoint.Restore(_network, selection.BestWeights);
         _network.eval();
+        Runtime.NativeAllocator.ReleaseFreeMemory();
         var history = selection.History;
         var summary = PhaseSummary.From(phases.Select(p => (p.Name, p.Epochs)), history);
         if (summary.Any(p => p.StoppedEarly) && history.FirstOrDefault(e => e.Epoch == selection.BestEpoch) is { } kept)
