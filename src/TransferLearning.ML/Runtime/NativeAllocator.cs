@@ -79,9 +79,9 @@ public static class NativeAllocator
 
     /// <summary>
     /// Gives the free pages of glibc's heaps back to the operating system (<c>malloc_trim(0)</c>), which the
-    /// settings above otherwise never do. Called between epochs and after training, where it is cheap: the heap's
-    /// pages hold blocks that libtorch and ONNX Runtime freed, and its layout after a fine-tune epoch leaves a
-    /// gigabyte or more of them free but resident (docs/performance.md). Whatever was in use stays where it is;
+    /// settings above otherwise never do. Called between epochs and after training: the heap holds blocks that
+    /// libtorch and ONNX Runtime freed, and after the fine-tune epochs of the default recipe on kermany-cxr about
+    /// 1.1 GB of it was free but resident (docs/performance.md, "Peak memory"). Whatever is in use stays where it is;
     /// pages handed back cost a page fault each when the heap reuses them. Returns whether memory was released;
     /// false off glibc, or when the tuning is not in force (glibc's own trimming then works as usual).
     /// </summary>
