@@ -81,7 +81,7 @@ def expected_calibration_error(y, p):
 
 
 def threshold_choices(y, score):
-    """Youden's J and the sensitivity/specificity targets, on roc_curve's finite thresholds (descending)."""
+    """Youden's J, the sensitivity/specificity targets and the prevalence choices, on roc_curve's finite thresholds (descending)."""
     fpr, tpr, thr = roc_curve(y, score, drop_intermediate=False)
     fpr, tpr, thr = fpr[1:], tpr[1:], thr[1:]  # skip the "predict nothing" point (threshold inf / max + 1)
     j = tpr - fpr
@@ -93,6 +93,10 @@ def threshold_choices(y, score):
         # lowest threshold whose specificity still reaches the target
         ok = np.where(1 - fpr >= target)[0]
         out[f"specificity_{target}"] = float(thr[ok[-1]]) if len(ok) else None
+    for prevalence in (0.1, 0.3, 0.625, 0.9):
+        # best expected accuracy where a share `prevalence` of the population is positive (first maximum: highest threshold)
+        expected_accuracy = prevalence * tpr + (1 - prevalence) * (1 - fpr)
+        out[f"prevalence_{prevalence}"] = float(thr[int(np.argmax(expected_accuracy))])
     return out
 
 

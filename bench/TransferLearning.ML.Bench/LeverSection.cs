@@ -41,6 +41,11 @@ internal static class LeverSection
             ["views-3"] = ("FineTune, frozen blocks' output of 3 augmented views per image cached (CachedAugmentedViews = 3)",
                 (l, q) => l.FineTune(Short(new FineTuneOptions { CachedAugmentedViews = 3 }, q))),
             ["unfreeze-8"] = ("FineTune, last 8 blocks", (l, q) => l.FineTune(Short(new FineTuneOptions { UnfreezeLastBlocks = 8 }, q))),
+            ["unfreeze-2"] = ("FineTune, last 2 blocks", (l, q) => l.FineTune(Short(new FineTuneOptions { UnfreezeLastBlocks = 2 }, q))),
+            ["lr-3e-4"] = ("FineTune, fine-tune learning rate 3e-4 instead of 1e-3 (head phase unchanged)",
+                (l, q) => l.FineTune(Short(new FineTuneOptions { FineTuneLearningRate = 3e-4 }, q))),
+            ["lr-3e-3"] = ("FineTune, fine-tune learning rate 3e-3 instead of 1e-3 (head phase unchanged)",
+                (l, q) => l.FineTune(Short(new FineTuneOptions { FineTuneLearningRate = 3e-3 }, q))),
             ["epochs-5"] = ("FineTune, 1 head + 5 epochs", (l, q) => l.FineTune(Short(new FineTuneOptions { Epochs = 5 }, q))),
             ["epochs-20"] = ("FineTune, 1 head + 20 epochs", (l, q) => l.FineTune(Short(new FineTuneOptions { Epochs = 20 }, q))),
         };

@@ -105,7 +105,11 @@ internal static class CliOptions
             return ThresholdPolicy.Sensitivity(s);
         if (t.StartsWith("specificity:", StringComparison.Ordinal) && double.TryParse(t[12..], NumberStyles.Float, CultureInfo.InvariantCulture, out double p))
             return ThresholdPolicy.Specificity(p);
+        if (t.StartsWith("prevalence:", StringComparison.Ordinal))
+            return double.TryParse(t[11..], NumberStyles.Float, CultureInfo.InvariantCulture, out double share) && share is > 0 and < 1
+                ? ThresholdPolicy.Prevalence(share)
+                : throw new ArgumentException($"--threshold {text}: the prevalence is the share of the second class (the positive one: PNEUMONIA after NORMAL) in the population the model will see, a number between 0 and 1 exclusive, e.g. prevalence:0.625.");
         if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)) return ThresholdPolicy.Fixed(value);
-        throw new ArgumentException($"--threshold {text}: use default, youden, sensitivity:0.95, specificity:0.9 or a number in (0, 1).");
+        throw new ArgumentException($"--threshold {text}: use default, youden, sensitivity:0.95, specificity:0.9, prevalence:0.625 or a number in (0, 1).");
     }
 }

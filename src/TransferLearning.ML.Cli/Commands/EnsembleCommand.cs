@@ -29,7 +29,7 @@ internal static class EnsembleCommand
         };
         var threshold = new Option<string>("--threshold")
         {
-            Description = "Two classes, with --validation: default (0.5), youden, sensitivity:0.95, specificity:0.9 or a number. Without --validation the ensemble uses 0.5.",
+            Description = "Two classes, with --validation: default (0.5), youden, sensitivity:0.95, specificity:0.9, prevalence:0.625 (the positive class's share where the model will be used) or a number. Without --validation the ensemble uses 0.5.",
             DefaultValueFactory = _ => "default",
         };
         var bootstrap = new Option<int>("--bootstrap") { Description = "Bootstrap resamples for the 95 % intervals of the --validation scores (0: none).", DefaultValueFactory = _ => 1000 };

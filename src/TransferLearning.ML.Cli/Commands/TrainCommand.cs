@@ -34,7 +34,7 @@ internal static class TrainCommand
         var validationFraction = new Option<double>("--val-fraction") { Description = "Share of --train held out for validation when --validation is not given.", DefaultValueFactory = _ => 0.15 };
         var maxPerClass = new Option<int?>("--max-per-class") { Description = "Use at most this many --train images per class (seeded choice), for quick runs; --validation and --test are used whole." };
         var classes = new Option<string?>("--classes") { Description = "Comma-separated class folders to keep, e.g. Normal,Stone." };
-        var threshold = new Option<string>("--threshold") { Description = "Two classes: default (0.5), youden, sensitivity:0.95, specificity:0.9 or a number.", DefaultValueFactory = _ => "default" };
+        var threshold = new Option<string>("--threshold") { Description = "Two classes: default (0.5), youden, sensitivity:0.95, specificity:0.9, prevalence:0.625 (the positive class's share where the model will be used) or a number.", DefaultValueFactory = _ => "default" };
         var seed = new Option<int>("--seed") { Description = "Seed of splits, weights, shuffling and augmentation.", DefaultValueFactory = _ => 42 };
         var threads = CliOptions.Threads();
         var checkpoints = new Option<string?>("--checkpoints") { Description = "Checkpoint folder; rerunning the same command resumes an interrupted run." };

@@ -17,6 +17,13 @@ public abstract record ThresholdPolicy
     /// <summary>The lowest threshold whose validation specificity is at least <see cref="Target"/>.</summary>
     public sealed record SpecificityThreshold(double Target) : ThresholdPolicy;
 
+    /// <summary>
+    /// The threshold that maximises the expected accuracy on validation when its classes are weighed as in a
+    /// population with this share of class 1 (<see cref="ThresholdSelector.ForPrevalence"/>): for a test population
+    /// whose class balance is known to differ from the training images'.
+    /// </summary>
+    public sealed record PrevalenceThreshold(double Share) : ThresholdPolicy;
+
     /// <summary>0.5: predict class 1 when its probability is at least one half. The default.</summary>
     public static ThresholdPolicy Default { get; } = new FixedThreshold(0.5);
 
@@ -29,11 +36,23 @@ public abstract record ThresholdPolicy
     /// <summary>Target specificity on validation.</summary>
     public static ThresholdPolicy Specificity(double target) => new SpecificityThreshold(CheckTarget(target));
 
+    /// <summary>
+    /// The threshold with the best expected accuracy on validation for a population where a share
+    /// <paramref name="prevalence"/> of the images is class 1 (e.g. 0.625 for 390 pneumonia X-rays in 624); 0.5 is
+    /// <see cref="Youden"/>'s choice.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="prevalence"/> is not in (0, 1).</exception>
+    public static ThresholdPolicy Prevalence(double prevalence)
+    {
+        ThresholdSelector.CheckPrevalence(prevalence);
+        return new PrevalenceThreshold(prevalence);
+    }
+
     /// <summary>A fixed threshold.</summary>
     public static ThresholdPolicy Fixed(double value) => new FixedThreshold(value is > 0 and < 1
         ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A threshold must be in (0, 1)."));
 
-    /// <summary>The policy as model files and reports name it: <c>default</c>, <c>fixed 0.3</c>, <c>youden</c>, <c>sensitivity&gt;=0.95</c>, <c>specificity&gt;=0.9</c>.</summary>
+    /// <summary>The policy as model files and reports name it: <c>default</c>, <c>fixed 0.3</c>, <c>youden</c>, <c>sensitivity&gt;=0.95</c>, <c>specificity&gt;=0.9</c>, <c>prevalence=0.625</c>.</summary>
     public sealed override string ToString() => Describe();
 
     /// <summary>The policy a <see cref="ToString"/> name stands for; null for <c>argmax</c> (more than two classes) or a name it does not know.</summary>
@@ -48,6 +67,7 @@ public abstract record ThresholdPolicy
             _ when name.StartsWith("fixed ", StringComparison.Ordinal) && Number(name[6..]) is double v && v is > 0 and < 1 => new FixedThreshold(v),
             _ when name.StartsWith("sensitivity>=", StringComparison.Ordinal) && Number(name[13..]) is double t && t is > 0 and <= 1 => new SensitivityThreshold(t),
             _ when name.StartsWith("specificity>=", StringComparison.Ordinal) && Number(name[13..]) is double t && t is > 0 and <= 1 => new SpecificityThreshold(t),
+            _ when name.StartsWith("prevalence=", StringComparison.Ordinal) && Number(name[11..]) is double p && p is > 0 and < 1 => new PrevalenceThreshold(p),
             _ => null,
         };
     }
@@ -58,6 +78,7 @@ public abstract record ThresholdPolicy
         YoudenThreshold => "youden",
         SensitivityThreshold s => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"sensitivity>={s.Target:0.###}"),
         SpecificityThreshold s => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"specificity>={s.Target:0.###}"),
+        PrevalenceThreshold p => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"prevalence={p.Share:0.####}"),
         _ => ToString(),
     };
 
@@ -69,6 +90,7 @@ public abstract record ThresholdPolicy
         YoudenThreshold => ThresholdSelector.YoudenJ(labels, positiveScores),
         SensitivityThreshold s => ThresholdSelector.ForSensitivity(labels, positiveScores, s.Target),
         SpecificityThreshold s => ThresholdSelector.ForSpecificity(labels, positiveScores, s.Target),
+        PrevalenceThreshold p => ThresholdSelector.ForPrevalence(labels, positiveScores, p.Share),
         _ => 0.5,
     };
 

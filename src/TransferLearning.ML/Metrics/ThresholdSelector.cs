@@ -65,6 +65,38 @@ public static class ThresholdSelector
         return chosen == 0 ? Math.BitIncrement(curve.Thresholds[1]) : curve.Thresholds[chosen];
     }
 
+    /// <summary>
+    /// The threshold that maximises the expected accuracy in a population where a share <paramref name="prevalence"/>
+    /// of the images is positive: prevalence · sensitivity + (1 − prevalence) · specificity, with sensitivity and
+    /// specificity measured on the validation samples (which may have any class balance: each class is weighed by
+    /// the population's share, not by its count here). For a test population whose class balance differs from
+    /// training and validation (label shift), e.g. 62.5 % pneumonia where training had 74 %. At 0.5 this is
+    /// balanced accuracy, so the choice is <see cref="YoudenJ"/>'s. Ties go to the highest threshold.
+    /// </summary>
+    /// <param name="labels">True labels; 1 is positive, anything else negative.</param>
+    /// <param name="positiveScores">Score of the positive class for each sample.</param>
+    /// <param name="prevalence">Share of positives in the population the model will see, in (0, 1).</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="prevalence"/> is not in (0, 1).</exception>
+    /// <exception cref="ArgumentException">The counts differ, a score is not finite, or positives or negatives are missing.</exception>
+    public static double ForPrevalence(IReadOnlyList<int> labels, IReadOnlyList<float> positiveScores, double prevalence)
+    {
+        CheckPrevalence(prevalence);
+        var curve = Curve(labels, positiveScores, needPositives: true, needNegatives: true);
+        double Expected(int i) => prevalence * curve.TruePositiveRates[i] + (1 - prevalence) * (1 - curve.FalsePositiveRates[i]);
+        int best = 1;
+        for (int i = 2; i < curve.Thresholds.Count; i++)
+            if (Expected(i) > Expected(best)) best = i;
+        return curve.Thresholds[best];
+    }
+
+    internal static void CheckPrevalence(double prevalence)
+    {
+        if (!(prevalence > 0 && prevalence < 1))
+            throw new ArgumentOutOfRangeException(nameof(prevalence), prevalence,
+                "The prevalence is the share of positives in the population, in (0, 1), e.g. 0.625 for 390 positives in 624 images.");
+    }
+
     private static double J(RocCurve curve, int i) => curve.TruePositiveRates[i] - curve.FalsePositiveRates[i];
 
     private static void CheckTarget(double target)

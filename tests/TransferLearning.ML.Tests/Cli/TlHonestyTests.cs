@@ -98,6 +98,7 @@ public sealed class TlHonestyTests : IDisposable
         Refused("z", "--mixup takes the α of Beta(α, α), 0 or above (was -0.5)", "--mixup", "-0.5");
         Refused("c", "--cutmix applies to --mode finetune and scratch only", "--mode", "features", "--cutmix", "1");
         Refused("d", "--cutmix takes the α of Beta(α, α), 0 or above (was -1)", "--cutmix", "-1");
+        Refused("p", "--threshold prevalence:1.5: the prevalence is the share of the second class", "--threshold", "prevalence:1.5");
     }
 
     public void Dispose() => Directory.Delete(_work, recursive: true);

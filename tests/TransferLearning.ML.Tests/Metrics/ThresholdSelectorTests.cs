@@ -36,6 +36,26 @@ public sealed class ThresholdSelectorTests
         Assert.Equal(Expected(fixture, $"specificity_{target}"), threshold);
     }
 
+    [Theory]
+    [InlineData(0.1)]
+    [InlineData(0.3)]
+    [InlineData(0.625)]
+    [InlineData(0.9)]
+    public void Prevalence_threshold_matches_argmax_of_weighted_accuracy_over_scikit_learn_roc_curve(double prevalence)
+    {
+        var fixture = MetricFixture.Load("binary");
+        double threshold = ThresholdSelector.ForPrevalence(fixture.Labels, fixture.Column(1), prevalence);
+        Assert.Equal(Expected(fixture, $"prevalence_{prevalence}"), threshold);
+    }
+
+    [Fact]
+    public void Prevalence_one_half_is_youden()
+    {
+        var fixture = MetricFixture.Load("binary");
+        Assert.Equal(ThresholdSelector.YoudenJ(fixture.Labels, fixture.Column(1)),
+            ThresholdSelector.ForPrevalence(fixture.Labels, fixture.Column(1), 0.5));
+    }
+
     [Fact]
     public void Chosen_sensitivity_threshold_reaches_the_target_in_the_metrics()
     {

@@ -81,6 +81,38 @@ public sealed class ThresholdPolicyTests
         Assert.True(Rates(chosen, Labels, Scores).Specificity >= target);
     }
 
+    [Theory]
+    [InlineData(0.2)]
+    [InlineData(0.5)]
+    [InlineData(0.625)]
+    [InlineData(0.9)]
+    public void Prevalence_picks_the_threshold_with_the_best_accuracy_at_that_class_balance(double prevalence)
+    {
+        // brute force: the highest candidate with the largest prevalence-weighted accuracy
+        double best = double.NegativeInfinity, expected = double.NaN;
+        foreach (double t in Candidates(Scores))
+        {
+            var (se, sp) = Rates(t, Labels, Scores);
+            double accuracy = prevalence * se + (1 - prevalence) * sp;
+            if (accuracy > best + 1e-12) { best = accuracy; expected = t; }
+        }
+        Assert.Equal(expected, ThresholdPolicy.Prevalence(prevalence).Choose(Labels, Scores));
+    }
+
+    [Fact]
+    public void Prevalence_moves_the_threshold_the_way_the_class_balance_moves()
+    {
+        // positives rare in the population: call fewer of them (a higher threshold); common: a lower one
+        double rare = ThresholdPolicy.Prevalence(0.1).Choose(Labels, Scores);
+        double common = ThresholdPolicy.Prevalence(0.9).Choose(Labels, Scores);
+        // by hand: at 0.1 the 0.60 negative weighs 0.9/5 = 0.18 and the 0.40/0.55 positives 0.1/5 = 0.02 each, so
+        // 0.70 (missing two positives, no false positive) wins; at 0.9 calling every positive (0.40) wins
+        Assert.Equal((double)0.70f, rare);
+        Assert.Equal((double)0.40f, common);
+        // at one half it is balanced accuracy: Youden's choice
+        Assert.Equal(ThresholdPolicy.Youden.Choose(Labels, Scores), ThresholdPolicy.Prevalence(0.5).Choose(Labels, Scores));
+    }
+
     [Fact]
     public void Specificity_that_no_score_reaches_calls_nothing_positive()
     {
@@ -111,6 +143,12 @@ public sealed class ThresholdPolicyTests
         Assert.Equal("youden", ThresholdPolicy.Youden.Describe());
         Assert.Equal("sensitivity>=0.95", ThresholdPolicy.Sensitivity(0.95).Describe());
         Assert.Equal("specificity>=0.9", ThresholdPolicy.Specificity(0.9).Describe());
+        Assert.Equal("prevalence=0.625", ThresholdPolicy.Prevalence(0.625).Describe());
+        Assert.Equal(ThresholdPolicy.Prevalence(0.625), ThresholdPolicy.Parse("prevalence=0.625"));
+        Assert.Null(ThresholdPolicy.Parse("prevalence=1"));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => ThresholdPolicy.Prevalence(1));
+        Assert.Contains("share of positives", error.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ThresholdPolicy.Prevalence(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => ThresholdPolicy.Sensitivity(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => ThresholdPolicy.Specificity(1.01));
     }
