@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using TransferLearning.ML.Backbones;
 using TransferLearning.ML.Data;
 using TransferLearning.ML.Training;
+using TransferLearning.ML.Training.FeatureExtraction;
 using TransferLearning.ML.Metrics;
 
 namespace TransferLearning.ML.Bench;
@@ -41,6 +42,8 @@ internal static class LeverSection
             ["views-3"] = ("FineTune, frozen blocks' output of 3 augmented views per image cached (CachedAugmentedViews = 3)",
                 (l, q) => l.FineTune(Short(new FineTuneOptions { CachedAugmentedViews = 3 }, q))),
             ["unfreeze-8"] = ("FineTune, last 8 blocks", (l, q) => l.FineTune(Short(new FineTuneOptions { UnfreezeLastBlocks = 8 }, q))),
+            ["auto"] = ("Auto() defaults: per fold, trials of feature extraction and fine-tuning of the last 2 and 5 blocks (1 head + 2 epochs; by 3-fold cross-validation of the fold's images under 1000) choose the recipe trained in full",
+                (l, q) => l.Auto(q ? new AutoOptions { TrialEpochs = 1 } : null)),
             ["unfreeze-2"] = ("FineTune, last 2 blocks", (l, q) => l.FineTune(Short(new FineTuneOptions { UnfreezeLastBlocks = 2 }, q))),
             ["lr-3e-4"] = ("FineTune, fine-tune learning rate 3e-4 instead of 1e-3 (head phase unchanged)",
                 (l, q) => l.FineTune(Short(new FineTuneOptions { FineTuneLearningRate = 3e-4 }, q))),
@@ -101,6 +104,7 @@ internal static class LeverSection
                 {
                     ["dataset"] = dataset, ["lever"] = lever, ["folds"] = folds, ["byGroup"] = result.ByGroup, ["images"] = images.Count,
                     ["seconds"] = Math.Round(result.Elapsed.TotalSeconds, 1),
+                    ["recipePerFold"] = new JsonArray(result.Folds.Select(f => (JsonNode?)RecipeName(f.Recipe)).ToArray()),
                 };
                 var cells = new List<object?> { dataset, lever, result.ByGroup ? $"patient ({result.GroupCount})" : "image" };
                 foreach (var (metric, select) in Reported)
@@ -121,7 +125,7 @@ internal static class LeverSection
                 section.Row([.. cells]);
                 json.Add(row);
                 Console.WriteLine($"levers: {dataset} {lever}: accuracy {F(result.Accuracy.Mean)} ± {F(result.Accuracy.StandardDeviation)}, " +
-                                  $"ROC-AUC {F(result.RocAuc.Mean)}, {result.Elapsed.TotalSeconds:F0} s");
+                                  $"ROC-AUC {F(result.RocAuc.Mean)}, {result.Elapsed.TotalSeconds:F0} s, recipe per fold: {string.Join(", ", result.Folds.Select(f => RecipeName(f.Recipe)))}");
                 report.Set("levers", json.DeepClone());
                 report.Write();
             }
@@ -131,6 +135,15 @@ internal static class LeverSection
     // per-fold differences (same folds: the same images and seed) summarised like a metric (bench sees the library's internals)
     private static CrossValidatedMetric CrossValidatedMetricDifference(CrossValidatedMetric baseline, CrossValidatedMetric lever) =>
         CrossValidatedMetric.From("delta", lever.PerFold.Zip(baseline.PerFold, (a, b) => a - b).ToArray());
+
+    // what each fold trained: the lever's recipe, or with Auto() the one its trials chose
+    private static string RecipeName(TrainingRecipe recipe) => recipe switch
+    {
+        FineTuneOptions f => $"finetune-{f.UnfreezeLastBlocks}",
+        ScratchOptions => "scratch",
+        FeatureExtractionOptions => "features",
+        _ => recipe.Mode.ToString(),
+    };
 
     private static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F3", CultureInfo.InvariantCulture);
     private static string Signed(double v) => double.IsNaN(v) ? "n/a" : v.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture);
