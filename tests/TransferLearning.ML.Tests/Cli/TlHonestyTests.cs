@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TransferLearning.ML.Models;
 
 namespace TransferLearning.ML.Tests.Cli;
 
@@ -38,7 +39,8 @@ public sealed class TlHonestyTests : IDisposable
         try
         {
             trained = TlRunner.Run("train", "--train", train, "--test", test, "--weights", RepositoryPaths.SharedModel("mobilenetv2-imagenet.onnx"),
-                "--mode", "features", "--epochs", "4", "--batch-size", "16", "--max-per-class", "8", "--image-size", "96", "--out", run);
+                "--mode", "features", "--epochs", "4", "--batch-size", "16", "--max-per-class", "8", "--image-size", "96",
+                "--threshold", "prevalence:0.625", "--out", run);
         }
         finally
         {
@@ -59,6 +61,8 @@ public sealed class TlHonestyTests : IDisposable
         Assert.DoesNotContain("FeatureExtractionOptions {", report);
 
         string model = Path.Combine(run, "model.tlmodel");
+        using (var saved = TransferModel.Load(model))
+            Assert.Equal(ML.Metrics.ThresholdPolicy.Prevalence(0.625), saved.ThresholdPolicy);
         var predicted = TlRunner.Run("predict", "--model", model, Path.Combine(test, "NORMAL"), "--json");
         Assert.Equal(0, predicted.Exit);
         foreach (string line in predicted.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
