@@ -78,7 +78,7 @@ public abstract record ThresholdPolicy
         YoudenThreshold => "youden",
         SensitivityThreshold s => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"sensitivity>={s.Target:0.###}"),
         SpecificityThreshold s => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"specificity>={s.Target:0.###}"),
-        PrevalenceThreshold p => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"prevalence={p.Share:0.####}"),
+        PrevalenceThreshold p => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"prevalence={p.Share:0.######}"),
         _ => ToString(),
     };
 
