@@ -19,10 +19,7 @@ public static class ThresholdSelector
     public static double YoudenJ(IReadOnlyList<int> labels, IReadOnlyList<float> positiveScores)
     {
         var curve = Curve(labels, positiveScores, needPositives: true, needNegatives: true);
-        int best = 1;
-        for (int i = 2; i < curve.Thresholds.Count; i++)
-            if (J(curve, i) > J(curve, best)) best = i;
-        return curve.Thresholds[best];
+        return HighestBest(curve, i => curve.TruePositiveRates[i] - curve.FalsePositiveRates[i]);
     }
 
     /// <summary>
@@ -83,10 +80,15 @@ public static class ThresholdSelector
     {
         CheckPrevalence(prevalence);
         var curve = Curve(labels, positiveScores, needPositives: true, needNegatives: true);
-        double Expected(int i) => prevalence * curve.TruePositiveRates[i] + (1 - prevalence) * (1 - curve.FalsePositiveRates[i]);
+        return HighestBest(curve, i => prevalence * curve.TruePositiveRates[i] + (1 - prevalence) * (1 - curve.FalsePositiveRates[i]));
+    }
+
+    // the threshold of the curve point (past the "nothing positive" end) with the largest objective; ties go to the highest threshold
+    private static double HighestBest(RocCurve curve, Func<int, double> objective)
+    {
         int best = 1;
         for (int i = 2; i < curve.Thresholds.Count; i++)
-            if (Expected(i) > Expected(best)) best = i;
+            if (objective(i) > objective(best)) best = i;
         return curve.Thresholds[best];
     }
 
@@ -96,8 +98,6 @@ public static class ThresholdSelector
             throw new ArgumentOutOfRangeException(nameof(prevalence), prevalence,
                 "The prevalence is the share of positives in the population, in (0, 1), e.g. 0.625 for 390 positives in 624 images.");
     }
-
-    private static double J(RocCurve curve, int i) => curve.TruePositiveRates[i] - curve.FalsePositiveRates[i];
 
     private static void CheckTarget(double target)
     {
